@@ -1,0 +1,26 @@
+/// An ecosystem's protocol knowledge: maps a client's request below the adapter's mount point
+/// to a `Route` for the engine, or answers it directly (redirects, refusals). Adapters never
+/// touch storage; to resolve an artifact they ask the engine for metadata.
+public protocol EcosystemAdapter: Sendable {
+    /// The Package URL type of the ecosystem (`pypi`, `npm`).
+    var ecosystem: String { get }
+    /// The first path segment the adapter is mounted under (`pypi` for `/pypi/…`).
+    var mount: String { get }
+    /// Decides how to answer `request`, whose path is relative to the mount point.
+    func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution
+}
+
+/// An adapter's decision.
+public enum Resolution: Sendable {
+    /// Let the engine answer from the cache or upstream.
+    case route(Route)
+    /// Answer directly.
+    case response(EngineResponse)
+}
+
+extension EngineResponse {
+    /// A permanent redirect to `location`.
+    public static func redirect(_ location: String) -> EngineResponse {
+        EngineResponse(status: 301, headers: [("Location", location), ("Content-Length", "0")])
+    }
+}

@@ -1,0 +1,20 @@
+/// How the engine caches and serves.
+public struct EngineConfiguration: Sendable {
+    /// How long metadata is served without asking upstream; 0 revalidates on every request.
+    public var metadataTTL: Duration = .seconds(300)
+    /// Objects up to this size are kept in memory once served, so a hit costs no file I/O.
+    public var memoryObjectLimit: Int = 1 << 20
+    /// Total bytes of objects (and rendered metadata) kept in memory.
+    public var memoryCacheBytes: Int = 256 << 20
+    /// Size of the reads used to stream large blobs.
+    public var chunkSize: Int = 1 << 20
+    /// Largest metadata document accepted from upstream.
+    public var maxMetadataBytes: Int = 512 << 20
+    /// How often live counters are written to the index.
+    public var statsFlushInterval: Duration = .seconds(5)
+    /// How long a graceful shutdown lets running downloads finish before cancelling them.
+    public var shutdownGrace: Duration = .seconds(10)
+
+    /// The defaults.
+    public init() {}
+}

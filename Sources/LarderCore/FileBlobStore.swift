@@ -1,0 +1,91 @@
+import Foundation
+import NIOCore
+
+/// The embedded blob store: a directory of content-addressed files,
+/// `blobs/sha256/ab/abcdef…`, with staging files in `tmp/` on the same file system so that
+/// committing is an atomic rename.
+public struct FileBlobStore: BlobStore {
+    /// The directory holding `blobs/` and `tmp/`.
+    public let root: String
+    private var blobsDir: String { root + "/blobs/sha256" }
+    private var stagingDir: String { root + "/tmp" }
+
+    /// Opens (creating if needed) a blob store under `root`.
+    public init(root: String) throws {
+        self.root = root
+        try FileManager.default.createDirectory(atPath: root + "/blobs/sha256", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+    }
+
+    /// The file holding blob `digest`.
+    public func path(ofDigest digest: String) -> String {
+        precondition(digest.count == 64 && digest.allSatisfy(\.isHexDigit), "blob digests are SHA-256 hex")
+        return "\(blobsDir)/\(digest.prefix(2))/\(digest)"
+    }
+
+    public func makeStagingPath() throws -> String {
+        "\(stagingDir)/fill-\(UUID().uuidString.lowercased()).part"
+    }
+
+    public func ingest(stagingPath: String, digest: String) async throws {
+        let target = path(ofDigest: digest)
+        let dir = (target as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // rename(2) is atomic and replaces an identical blob another process committed meanwhile.
+        guard rename(stagingPath, target) == 0 else {
+            let code = errno
+            throw LarderError(.internalError, "could not commit blob \(digest): \(String(cString: strerror(code)))")
+        }
+    }
+
+    public func size(ofDigest digest: String) async throws -> Int64? {
+        var info = stat()
+        guard stat(path(ofDigest: digest), &info) == 0 else { return nil }
+        return Int64(info.st_size)
+    }
+
+    public func read(digest: String, chunkSize: Int) async throws -> ByteChunks {
+        let path = path(ofDigest: digest)
+        guard let file = try PosixFile.openForReading(path) else {
+            throw LarderError(.internalError, "blob \(digest) is missing from the store")
+        }
+        let size = file.size()
+        return ByteChunks(length: size) {
+            var offset: Int64 = 0
+            return {
+                guard offset < size else { return nil }
+                let chunk = try await file.read(at: offset, length: Int(min(Int64(chunkSize), size - offset)))
+                guard chunk.readableBytes > 0 else {
+                    throw LarderError(.internalError, "blob \(digest) is shorter than recorded")
+                }
+                offset += Int64(chunk.readableBytes)
+                return chunk
+            }
+        }
+    }
+
+    public func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer {
+        guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else {
+            throw LarderError(.internalError, "blob \(digest) is missing from the store")
+        }
+        let size = file.size()
+        guard size <= Int64(maxSize) else { throw LarderError(.internalError, "blob \(digest) is larger than \(maxSize) bytes") }
+        var all = ByteBufferAllocator().buffer(capacity: Int(size))
+        while Int64(all.readableBytes) < size {
+            var chunk = try await file.read(at: Int64(all.readableBytes), length: Int(size) - all.readableBytes)
+            guard chunk.readableBytes > 0 else { break }
+            all.writeBuffer(&chunk)
+        }
+        return all
+    }
+
+    public func delete(digest: String) async throws {
+        unlink(path(ofDigest: digest))
+    }
+
+    public func removeLeftovers() throws -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: stagingDir)) ?? []
+        for name in names { unlink("\(stagingDir)/\(name)") }
+        return names.count
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import NIOCore
+import Synchronization
+
+/// One upstream download of an artifact, shared by every client that asks for it while it runs.
+///
+/// The download is written to a staging file while it is hashed; readers read that same file
+/// (by descriptor, so the commit's rename does not disturb them) as bytes arrive, each at its own
+/// pace. A reader is never handed the last byte before the digest is verified and the blob is
+/// committed, so a client can never receive a corrupt or cut artifact as complete.
+final class Fill: Sendable {
+    /// What readers learn once upstream answers.
+    struct Head: Sendable {
+        var contentLength: Int64?
+    }
+
+    enum Outcome: Sendable {
+        case committed(CacheEntry)
+        case failed(LarderError)
+    }
+
+    private struct State {
+        var head: Result<Head, LarderError>?
+        var file: PosixFile?
+        var written: Int64 = 0
+        var outcome: Outcome?
+        var version = 0
+        var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
+    }
+
+    let key: String
+    private let state = Mutex(State())
+
+    init(key: String) {
+        self.key = key
+    }
+
+    // MARK: Writer side
+
+    func setFile(_ file: PosixFile) { state.withLock { $0.file = file } }
+
+    func publishHead(_ head: Result<Head, LarderError>) { update { $0.head = head } }
+
+    func publishWritten(_ total: Int64) { update { $0.written = total } }
+
+    func finish(_ outcome: Outcome) {
+        update { s in
+            if s.head == nil, case .failed(let error) = outcome { s.head = .failure(error) }
+            s.outcome = outcome
+        }
+    }
+
+    private func update(_ change: (inout State) -> Void) {
+        let waiters = state.withLock { s in
+            change(&s)
+            s.version += 1
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for (_, continuation) in waiters { continuation.resume() }
+    }
+
+    /// Waits until the state changes from version `seen`.
+    private func waitForChange(after seen: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { s -> Bool in
+                if s.version != seen { return true }
+                s.waiters.append((seen, continuation))
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    // MARK: Reader side
+
+    /// Waits for upstream's answer.
+    func head() async -> Result<Head, LarderError> {
+        while true {
+            let (head, version) = state.withLock { ($0.head, $0.version) }
+            if let head { return head }
+            await waitForChange(after: version)
+        }
+    }
+
+    /// Waits for the fill to end.
+    func outcome() async -> Outcome {
+        while true {
+            let (outcome, version) = state.withLock { ($0.outcome, $0.version) }
+            if let outcome { return outcome }
+            await waitForChange(after: version)
+        }
+    }
+
+    /// The bytes of the download, from the start, as they arrive; ends only after the blob is
+    /// verified and committed, throws if the download fails.
+    func chunks(length: Int64?, chunkSize: Int) -> ByteChunks {
+        ByteChunks(length: length) { [self] in
+            var offset: Int64 = 0
+            return {
+                while true {
+                    let (written, outcome, file, version) = self.state.withLock { ($0.written, $0.outcome, $0.file, $0.version) }
+                    if case .failed(let error) = outcome { throw error }
+                    let committed = outcome != nil
+                    // Hold the last byte back until the digest is verified.
+                    let limit = committed ? written : max(written - 1, 0)
+                    if offset < limit, let file {
+                        let chunk = try await file.read(at: offset, length: Int(min(Int64(chunkSize), limit - offset)))
+                        guard chunk.readableBytes > 0 else {
+                            throw LarderError(.internalError, "staging file for \(self.key) is shorter than written")
+                        }
+                        offset += Int64(chunk.readableBytes)
+                        return chunk
+                    }
+                    if committed { return nil }
+                    await self.waitForChange(after: version)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import LarderCore
+import NIOCore
+import NIOFoundationCompat
+
+/// The npm registry API, mounted at `/npm/`: package documents (full, and abbreviated for
+/// `Accept: application/vnd.npm.install-v1+json`), version documents and tarballs, for plain and
+/// scoped packages (`@scope/name` and `@scope%2fname`). Writes are refused; audit, search and
+/// the other `/-/` endpoints pass through to upstream uncached.
+public struct NpmAdapter: EcosystemAdapter {
+    public let ecosystem = "npm"
+    public let mount = "npm"
+    /// The upstream registry.
+    public let upstream: UpstreamEndpoint
+
+    /// The public npm registry, used when no upstream is configured.
+    public static let defaultUpstream = "https://registry.npmjs.org"
+
+    /// Creates the adapter.
+    public init(upstream: UpstreamEndpoint) {
+        self.upstream = upstream
+    }
+
+    public func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution {
+        let segments = request.path.segments
+        guard let first = segments.first else {
+            throw LarderError.notFound("no npm route here: point npm's registry at \(request.baseURL)/npm/")
+        }
+        if first == "-" { return try registryEndpoint(request) }
+
+        let name: NpmPackageName
+        let rest: ArraySlice<String>
+        if first.hasPrefix("@") && request.path.encodedSlashSegments.contains(0) {
+            name = try NpmPackageName(first)
+            rest = segments.dropFirst()
+            try request.path.requireNoEncodedSlash(from: 1)
+        } else if first.hasPrefix("@") {
+            guard segments.count >= 2 else { throw LarderError.badRequest("'\(first)' is a scope without a package name") }
+            try request.path.requireNoEncodedSlash()
+            name = try NpmPackageName("\(first)/\(segments[1])")
+            rest = segments.dropFirst(2)
+        } else {
+            try request.path.requireNoEncodedSlash()
+            name = try NpmPackageName(first)
+            rest = segments.dropFirst()
+        }
+
+        guard request.method == .get || request.method == .head else {
+            throw LarderError(.methodNotAllowed, "Larder is a read-only npm mirror: publish, unpublish, dist-tag and owner changes go to your upstream registry directly (npm publish --registry <upstream>)")
+        }
+        switch rest.count {
+        case 0:
+            let abbreviated = request.header("accept")?.contains(Packument.abbreviatedType) ?? false
+            return .route(packumentRoute(name, abbreviated: abbreviated, baseURL: request.baseURL))
+        case 1:
+            return .route(versionRoute(name, version: rest.first!, baseURL: request.baseURL))
+        case 2 where rest.first == "-":
+            return .route(tarballRoute(name, filename: rest.last!, engine: engine))
+        default:
+            throw LarderError.notFound("no npm route here: Larder serves /npm/<package>, /npm/<package>/<version> and /npm/<package>/-/<tarball>")
+        }
+    }
+
+    /// `/-/…`: registry endpoints Larder does not cache (audit, search, ping), passed through.
+    private func registryEndpoint(_ request: ClientRequest) throws -> Resolution {
+        try request.path.requireNoEncodedSlash()
+        let isAudit = request.path.segments.starts(with: ["-", "npm", "v1", "security"])
+        switch request.method {
+        case .get, .head: break
+        case .post where isAudit: break
+        default:
+            throw LarderError(.methodNotAllowed, "Larder is a read-only npm mirror: log in and publish to your upstream registry directly")
+        }
+        let path = "/" + request.path.segments.map(URLPath.encodeSegment).joined(separator: "/") + (request.query.map { "?\($0)" } ?? "")
+        var headers: [(String, String)] = []
+        for name in ["accept", "content-type", "content-encoding", "npm-command"] {
+            if let value = request.header(name) { headers.append((name, value)) }
+        }
+        let upstreamRequest = upstream.request(path: path, headers: headers)
+        let method = request.method.rawValue
+        let body = request.body
+        return .route(Route(ecosystem: ecosystem, key: "npm/pass\(path)", kind: .passthrough) {
+            var forwarded = upstreamRequest
+            forwarded.method = method
+            forwarded.body = body
+            return Origin(request: forwarded)
+        })
+    }
+
+    /// The route of a package document.
+    public func packumentRoute(_ name: NpmPackageName, abbreviated: Bool, baseURL: String) -> Route {
+        let type = abbreviated ? Packument.abbreviatedType : "application/json"
+        let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
+        let presenter = MetadataPresenter(variant: "\(type)|\(baseURL)") { document in
+            var packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
+            packument.rewriteTarballs(to: tarballBase)
+            return Presentation(body: ByteBuffer(data: try packument.data()), contentType: type)
+        }
+        return Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, presenter: presenter) {
+            let accept = abbreviated ? "\(Packument.abbreviatedType); q=1.0, application/json; q=0.8, */*" : "application/json"
+            return Origin(request: upstream.request(path: "/\(name.urlPath)", headers: [("Accept", accept)]))
+        }
+    }
+
+    /// The route of one version's document (by version or dist-tag), cut from the full document.
+    public func versionRoute(_ name: NpmPackageName, version: String, baseURL: String) -> Route {
+        var route = packumentRoute(name, abbreviated: false, baseURL: baseURL)
+        let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
+        route.presenter = MetadataPresenter(variant: "version:\(version)|\(baseURL)") { document in
+            let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
+            guard let doc = packument.version(version) else {
+                throw LarderError.notFound("package '\(name)' has no version or dist-tag '\(version)' upstream")
+            }
+            let data = try JSONSerialization.data(withJSONObject: Packument.rewritten(doc, tarballBase: tarballBase), options: [.withoutEscapingSlashes])
+            return Presentation(body: ByteBuffer(data: data), contentType: "application/json")
+        }
+        return route
+    }
+
+    /// The route of a tarball, resolved through the package document.
+    public func tarballRoute(_ name: NpmPackageName, filename: String, engine: Engine) -> Route {
+        let abbreviated = packumentRoute(name, abbreviated: true, baseURL: "")
+        let full = packumentRoute(name, abbreviated: false, baseURL: "")
+        return Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact) {
+            var firstError: (any Error)?
+            for route in [abbreviated, full] {
+                do {
+                    let document = try await engine.metadata(route)
+                    let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
+                    if let tarball = packument.tarball(named: filename) {
+                        return Origin(request: upstream.request(url: tarball.url), integrity: tarball.integrity)
+                    }
+                    firstError = firstError ?? LarderError.notFound("package '\(name)' has no tarball '\(filename)' upstream")
+                } catch {
+                    firstError = firstError ?? error
+                }
+            }
+            throw firstError!
+        }
+    }
+}

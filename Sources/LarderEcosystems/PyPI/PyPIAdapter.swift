@@ -1,0 +1,133 @@
+import Foundation
+import LarderCore
+import NIOCore
+import NIOFoundationCompat
+
+/// The Python Package Index's simple repository API (PEP 503, PEP 691, PEP 658/714), mounted at
+/// `/pypi/`: project pages at `/pypi/simple/<project>/`, files at `/pypi/files/<project>/<file>`.
+///
+/// Files are looked up by name in their project's page, so Larder only ever fetches URLs its
+/// configured upstream published, with the digest that upstream promised.
+public struct PyPIAdapter: EcosystemAdapter {
+    public let ecosystem = "pypi"
+    public let mount = "pypi"
+    /// The upstream simple index (ending in `/simple`), or nil when not configured.
+    public let upstream: UpstreamEndpoint?
+
+    /// The setting that configures the upstream, named in errors.
+    public static let setting = "LARDER_UPSTREAM_PYPI (upstreams.pypi in the config file)"
+
+    /// Media types a client may ask for, in the order preferred on a tie.
+    static let offered = ["text/html", SimpleProject.jsonType, "application/vnd.pypi.simple.latest+json", SimpleProject.htmlType, "application/vnd.pypi.simple.latest+html"]
+    static let upstreamAccept = "\(SimpleProject.jsonType), \(SimpleProject.htmlType);q=0.2, text/html;q=0.1"
+
+    /// Creates the adapter.
+    public init(upstream: UpstreamEndpoint?) {
+        self.upstream = upstream
+    }
+
+    public func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution {
+        guard request.method == .get || request.method == .head else {
+            throw LarderError(.methodNotAllowed, "Larder's PyPI routes are read-only; upload to your upstream index directly")
+        }
+        try request.path.requireNoEncodedSlash()
+        let segments = request.path.segments
+        let base = "\(request.baseURL)/\(mount)"
+        switch (segments.first, segments.count) {
+        case ("simple", 1):
+            guard request.path.hasTrailingSlash else { return .response(.redirect("\(base)/simple/")) }
+            return .route(try indexRoute(request: request))
+        case ("simple", 2):
+            let name = segments[1]
+            guard PyPIName.isValid(name) else { throw LarderError.badRequest("'\(name)' is not a valid Python project name") }
+            let normalized = PyPIName.normalize(name)
+            guard normalized == name, request.path.hasTrailingSlash else { return .response(.redirect("\(base)/simple/\(normalized)/")) }
+            return .route(try projectRoute(normalized, request: request))
+        case ("files", 3):
+            let project = segments[1]
+            guard PyPIName.isValid(project) else { throw LarderError.badRequest("'\(project)' is not a valid Python project name") }
+            return .route(try fileRoute(project: PyPIName.normalize(project), filename: segments[2], engine: engine))
+        default:
+            throw LarderError.notFound("no PyPI route here: Larder serves /pypi/simple/, /pypi/simple/<project>/ and /pypi/files/<project>/<file>")
+        }
+    }
+
+    private func configuredUpstream() throws -> UpstreamEndpoint {
+        guard let upstream else {
+            throw LarderError(.notConfigured, "the PyPI upstream is not configured: set \(Self.setting) to the upstream's simple index URL, ending in /simple")
+        }
+        return upstream
+    }
+
+    /// The client's preferred representation, or a 406 when it accepts none Larder offers.
+    private func negotiate(_ request: ClientRequest?) throws -> String {
+        guard let request else { return SimpleProject.jsonType }
+        guard let chosen = MediaRange.preferred(request.header("accept"), available: Self.offered) else {
+            throw LarderError(.badRequest, "none of the media types in Accept is served; Larder offers \(Self.offered.joined(separator: ", "))")
+        }
+        return chosen.replacingOccurrences(of: ".latest+", with: ".v1+")
+    }
+
+    /// The route of the root project list.
+    func indexRoute(request: ClientRequest) throws -> Route {
+        let upstream = try configuredUpstream()
+        let type = try negotiate(request)
+        let projectBase = "\(request.baseURL)/\(mount)/simple/"
+        let presenter = MetadataPresenter(variant: "\(type)|\(request.baseURL)") { document in
+            let index = try SimpleIndex.parse(Data(document.body.readableBytesView), contentType: document.contentType)
+            if type.hasSuffix("json") {
+                return Presentation(body: ByteBuffer(data: try index.json()), contentType: type)
+            }
+            return Presentation(body: ByteBuffer(string: index.html { projectBase + $0 + "/" }), contentType: type)
+        }
+        return Route(ecosystem: ecosystem, key: "pypi/simple-index", kind: .metadata, presenter: presenter) {
+            Origin(request: upstream.request(path: "/", headers: [("Accept", Self.upstreamAccept)]))
+        }
+    }
+
+    /// The route of project `name` (normalised). With a request, it presents the page the
+    /// client asked for; without one (internal use), it presents PEP 691 JSON.
+    public func projectRoute(_ name: String, request: ClientRequest?) throws -> Route {
+        let upstream = try configuredUpstream()
+        let type = try negotiate(request)
+        let fileBase = "\(request?.baseURL ?? "")/\(mount)/files/\(name)/"
+        let presenter = MetadataPresenter(variant: "\(type)|\(request?.baseURL ?? "")") { document in
+            let page = try Self.parse(document, name: name)
+            let link: (SimpleFile) -> String = { fileBase + URLPath.encodeSegment($0.filename) }
+            if type.hasSuffix("json") {
+                return Presentation(body: ByteBuffer(data: try page.json(fileURL: link)), contentType: type)
+            }
+            return Presentation(body: ByteBuffer(string: page.html(fileURL: link)), contentType: type)
+        }
+        return Route(ecosystem: ecosystem, key: "pypi/simple/\(name)", kind: .metadata, presenter: presenter) {
+            Origin(request: upstream.request(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]))
+        }
+    }
+
+    /// The route of a distribution file (or its PEP 658 `.metadata` file) of project `project`.
+    public func fileRoute(project: String, filename: String, engine: Engine) throws -> Route {
+        let upstream = try configuredUpstream()
+        let pageRoute = try projectRoute(project, request: nil)
+        return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, contentType: Self.contentType(of: filename)) {
+            let page = try Self.parse(try await engine.metadata(pageRoute), name: project)
+            if let file = page.file(named: filename) {
+                return Origin(request: upstream.request(url: file.url), integrity: file.integrity)
+            }
+            if filename.hasSuffix(".metadata"), let file = page.file(named: String(filename.dropLast(".metadata".count))), let hashes = file.coreMetadata {
+                return Origin(request: upstream.request(url: file.url + ".metadata"), integrity: Integrity.strongest(of: hashes))
+            }
+            throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream")
+        }
+    }
+
+    static func parse(_ document: MetadataDocument, name: String) throws -> SimpleProject {
+        try SimpleProject.parse(Data(document.body.readableBytesView), contentType: document.contentType, sourceURL: document.sourceURL, fallbackName: name)
+    }
+
+    static func contentType(of filename: String) -> String {
+        if filename.hasSuffix(".metadata") { return "text/plain; charset=utf-8" }
+        if filename.hasSuffix(".whl") || filename.hasSuffix(".zip") { return "application/zip" }
+        if filename.hasSuffix(".tar.gz") || filename.hasSuffix(".tgz") { return "application/gzip" }
+        return "application/octet-stream"
+    }
+}

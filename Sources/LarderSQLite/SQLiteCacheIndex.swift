@@ -1,0 +1,134 @@
+import Foundation
+import GRDB
+import LarderCore
+
+/// The embedded cache index: a SQLite database in WAL mode, safe to share between a running
+/// `larder serve` and other `larder` commands on the same data directory.
+public final class SQLiteCacheIndex: CacheIndex {
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating if needed) the index at `path`.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "entry") { t in
+                t.primaryKey("key", .text)
+                t.column("ecosystem", .text).notNull().indexed()
+                t.column("kind", .text).notNull()
+                t.column("digest", .text).notNull().indexed()
+                t.column("size", .integer).notNull()
+                t.column("contentType", .text)
+                t.column("etag", .text)
+                t.column("lastModified", .text)
+                t.column("sourceURL", .text).notNull()
+                t.column("fetchedAt", .double).notNull()
+                t.column("storedAt", .double).notNull()
+            }
+            try db.create(table: "counter") { t in
+                t.primaryKey("ecosystem", .text)
+                t.column("hits", .integer).notNull().defaults(to: 0)
+                t.column("misses", .integer).notNull().defaults(to: 0)
+                t.column("staleServed", .integer).notNull().defaults(to: 0)
+                t.column("bytesServedFromCache", .integer).notNull().defaults(to: 0)
+                t.column("bytesFetched", .integer).notNull().defaults(to: 0)
+            }
+        }
+        return migrator
+    }
+
+    public func entry(forKey key: String) async throws -> CacheEntry? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]).map(Self.entry(from:))
+        }
+    }
+
+    public func put(_ entry: CacheEntry) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO entry (key, ecosystem, kind, digest, size, contentType, etag, lastModified, sourceURL, fetchedAt, storedAt)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    entry.key, entry.ecosystem, entry.kind.rawValue, entry.digest, entry.size, entry.contentType, entry.etag,
+                    entry.lastModified, entry.sourceURL, entry.fetchedAt.timeIntervalSince1970, entry.storedAt.timeIntervalSince1970,
+                ])
+        }
+    }
+
+    public func touch(key: String, fetchedAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE entry SET fetchedAt = ? WHERE key = ?", arguments: [fetchedAt.timeIntervalSince1970, key])
+        }
+    }
+
+    @discardableResult
+    public func remove(key: String) async throws -> CacheEntry? {
+        try await pool.write { db in
+            let existing = try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]).map(Self.entry(from:))
+            try db.execute(sql: "DELETE FROM entry WHERE key = ?", arguments: [key])
+            return existing
+        }
+    }
+
+    public func references(toDigest digest: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE digest = ?", arguments: [digest]) ?? 0
+        }
+    }
+
+    public func addCounters(_ deltas: [String: EcosystemStats]) async throws {
+        try await pool.write { db in
+            for (ecosystem, d) in deltas {
+                try db.execute(
+                    sql: """
+                        INSERT INTO counter (ecosystem, hits, misses, staleServed, bytesServedFromCache, bytesFetched) VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(ecosystem) DO UPDATE SET hits = hits + excluded.hits, misses = misses + excluded.misses,
+                          staleServed = staleServed + excluded.staleServed,
+                          bytesServedFromCache = bytesServedFromCache + excluded.bytesServedFromCache,
+                          bytesFetched = bytesFetched + excluded.bytesFetched
+                        """,
+                    arguments: [ecosystem, d.hits, d.misses, d.staleServed, d.bytesServedFromCache, d.bytesFetched])
+            }
+        }
+    }
+
+    public func stats() async throws -> [String: EcosystemStats] {
+        try await pool.read { db in
+            var result: [String: EcosystemStats] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM counter") {
+                var s = EcosystemStats()
+                s.hits = row["hits"]
+                s.misses = row["misses"]
+                s.staleServed = row["staleServed"]
+                s.bytesServedFromCache = row["bytesServedFromCache"]
+                s.bytesFetched = row["bytesFetched"]
+                result[row["ecosystem"]] = s
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT ecosystem, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM entry GROUP BY ecosystem") {
+                let ecosystem: String = row["ecosystem"]
+                result[ecosystem, default: EcosystemStats()].objects = row["n"]
+                result[ecosystem, default: EcosystemStats()].storedBytes = row["bytes"]
+            }
+            return result
+        }
+    }
+
+    static func entry(from row: Row) -> CacheEntry {
+        CacheEntry(
+            key: row["key"], ecosystem: row["ecosystem"], kind: Route.Kind(rawValue: row["kind"]) ?? .artifact, digest: row["digest"],
+            size: row["size"], contentType: row["contentType"], etag: row["etag"], lastModified: row["lastModified"],
+            sourceURL: row["sourceURL"], fetchedAt: Date(timeIntervalSince1970: row["fetchedAt"]),
+            storedAt: Date(timeIntervalSince1970: row["storedAt"]))
+    }
+}

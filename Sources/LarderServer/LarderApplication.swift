@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import LarderCore
+import LarderEcosystems
+import LarderSQLite
+import Logging
+import NIOCore
+
+/// A ready-to-run Larder: the engine over the embedded store, the ecosystem adapters, and the
+/// Hummingbird application serving them.
+public struct LarderApplication: Sendable {
+    /// The caching engine.
+    public let engine: Engine
+    /// The HTTP application; run it with `runService()` (signals) or in a `ServiceGroup`.
+    public let application: Application<LarderResponder>
+
+    /// Builds Larder from `configuration`; `onServerRunning` receives the bound port.
+    public init(configuration: LarderConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+        var logger = logger ?? Logger(label: "larder")
+        logger.logLevel = configuration.logLevel
+        let store = try LarderStore(dataDirectory: configuration.dataDirectory)
+        let engine = Engine(
+            index: store.index, blobs: store.blobs, upstream: Upstream(timeouts: configuration.timeouts, logger: logger),
+            configuration: configuration.engine, logger: logger)
+        let adapters: [any EcosystemAdapter] = [
+            PyPIAdapter(upstream: configuration.pypiUpstream),
+            NpmAdapter(upstream: configuration.npmUpstream),
+        ]
+        let responder = LarderResponder(engine: engine, adapters: adapters, configuration: configuration, logger: logger)
+        self.engine = engine
+        self.application = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Larder"),
+            services: [EngineService(engine: engine)],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+}
+
+/// The embedded store in a data directory: `index.sqlite` and `blobs/`.
+public struct LarderStore: Sendable {
+    /// The SQLite index.
+    public let index: SQLiteCacheIndex
+    /// The blob directory.
+    public let blobs: FileBlobStore
+
+    /// Opens (creating if needed) the store in `dataDirectory`.
+    public init(dataDirectory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw ConfigurationError("cannot create data directory \(dataDirectory): \(error.localizedDescription)")
+        }
+        index = try SQLiteCacheIndex(path: dataDirectory + "/index.sqlite")
+        blobs = try FileBlobStore(root: dataDirectory)
+    }
+}

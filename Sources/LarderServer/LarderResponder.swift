@@ -1,0 +1,146 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LarderCore
+import Logging
+import NIOCore
+
+/// Larder's HTTP front: checks the request path, hands requests under an adapter's mount point
+/// to that adapter and the engine, and serves `/health` and `/stats`.
+public struct LarderResponder: HTTPResponder {
+    public typealias Context = BasicRequestContext
+
+    let engine: Engine
+    let adapters: [String: any EcosystemAdapter]
+    let configuration: LarderConfiguration
+    let logger: Logger
+
+    /// Creates the responder.
+    public init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger) {
+        self.engine = engine
+        self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let answer: EngineResponse
+        do {
+            answer = try await route(request)
+        } catch let error as LarderError {
+            answer = .error(error)
+        }
+        return Self.response(answer)
+    }
+
+    private func route(_ request: Request) async throws(LarderError) -> EngineResponse {
+        let target = request.head.path ?? "/"
+        let (rawPath, query) = Self.split(target)
+        let path = try RequestPath(raw: rawPath)
+        let method = ClientRequest.Method(rawValue: request.method.rawValue) ?? .other
+        switch path.segments.first {
+        case "health" where path.segments.count == 1:
+            return Self.json("{\"status\":\"ok\"}\n")
+        case "stats" where path.segments.count == 1:
+            return try await stats()
+        case let mount? where adapters[mount] != nil:
+            let adapter = adapters[mount]!
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            var body: ByteBuffer?
+            if method == .post || method == .put || method == .patch {
+                do {
+                    body = try await request.body.collect(upTo: configuration.maxRequestBody)
+                } catch {
+                    throw LarderError(.payloadTooLarge, "request body is larger than \(configuration.maxRequestBody) bytes")
+                }
+            }
+            let clientRequest = ClientRequest(
+                method: method, path: path.dropping(first: 1), query: query, headers: headers,
+                baseURL: try baseURL(for: request), body: body)
+            do {
+                switch try await adapter.resolve(clientRequest, engine: engine) {
+                case .response(let response): return response
+                case .route(let route): return await engine.serve(route, request: clientRequest)
+                }
+            } catch let error as LarderError {
+                throw error
+            } catch {
+                throw LarderError(.internalError, "\(error)")
+            }
+        default:
+            let mounts = adapters.keys.sorted().map { "/\($0)/" }.joined(separator: ", ")
+            throw LarderError.notFound("nothing is served at \(rawPath.prefix(200)); Larder serves \(mounts), /health and /stats")
+        }
+    }
+
+    /// The public root URL: configured, or from this request's `Host` header (which only affects
+    /// this request's answer; cached metadata is rewritten per request).
+    private func baseURL(for request: Request) throws(LarderError) -> String {
+        if let configured = configuration.baseURL { return configured }
+        guard let host = request.head.authority, !host.isEmpty else {
+            return "http://\(configuration.host):\(configuration.port)"
+        }
+        guard host.count <= 255, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]_".contains($0)) }) else {
+            throw LarderError.badRequest("the Host header is not a valid host name")
+        }
+        return "http://\(host)"
+    }
+
+    private func stats() async throws(LarderError) -> EngineResponse {
+        do {
+            let report = StatsReport(ecosystems: try await engine.currentStats(), activeDownloads: engine.activeFills)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            return Self.json(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+        } catch {
+            throw LarderError(.internalError, "cannot read statistics: \(error)")
+        }
+    }
+
+    static func json(_ text: String) -> EngineResponse {
+        EngineResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: .buffer(ByteBuffer(string: text)))
+    }
+
+    static func split(_ target: String) -> (String, String?) {
+        guard let q = target.firstIndex(of: "?") else { return (target, nil) }
+        return (String(target[..<q]), String(target[target.index(after: q)...]))
+    }
+
+    /// Converts the engine's answer into a Hummingbird response.
+    static func response(_ answer: EngineResponse) -> Response {
+        var fields = HTTPFields()
+        for (name, value) in answer.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        let status = HTTPResponse.Status(code: answer.status)
+        switch answer.body {
+        case .empty:
+            return Response(status: status, headers: fields, body: ResponseBody())
+        case .buffer(let buffer):
+            return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
+        case .stream(let chunks):
+            return Response(status: status, headers: fields, body: ResponseBody { writer in
+                for try await chunk in chunks { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}
+
+/// The `/stats` document.
+public struct StatsReport: Codable, Sendable {
+    /// Counters and store sizes per ecosystem.
+    public var ecosystems: [String: EcosystemStats]
+    /// Totals over all ecosystems.
+    public var totals: EcosystemStats
+    /// Downloads from upstream in progress.
+    public var activeDownloads: Int
+
+    /// Builds a report, computing the totals.
+    public init(ecosystems: [String: EcosystemStats], activeDownloads: Int) {
+        self.ecosystems = ecosystems
+        self.totals = ecosystems.values.reduce(into: EcosystemStats()) { $0.add($1) }
+        self.activeDownloads = activeDownloads
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import NIOCore
+
+extension FixtureRegistry {
+    /// Publishes npm package versions: the package document at `/<name>` (`/@scope%2fname` for
+    /// scoped packages) listing every version published so far, and tarballs at
+    /// `/<name>/-/<file>`. `dependencies` are per version.
+    public func publishNpm(name: String, versions: [(version: String, file: PackageFile, dependencies: [String: String])], integrity: NpmIntegrity = .sha512) {
+        let documentPath = "/" + (name.hasPrefix("@") ? name.replacingOccurrences(of: "/", with: "%2f") : name)
+        var versionDocs = state.npmVersions.withLock { $0[name] ?? [:] }
+        for entry in versions {
+            let tarballPath = "/\(name)/-/\(entry.file.filename)"
+            set(tarballPath, body: ByteBuffer(bytes: entry.file.data))
+            var dist: [String: Any] = ["tarball": url + tarballPath]
+            switch integrity {
+            case .sha512: dist["integrity"] = entry.file.sri512; dist["shasum"] = entry.file.sha1
+            case .shasumOnly: dist["shasum"] = entry.file.sha1
+            }
+            let doc: [String: Any] = ["name": name, "version": entry.version, "dependencies": entry.dependencies, "dist": dist]
+            versionDocs[entry.version] = try! JSONSerialization.data(withJSONObject: doc)
+        }
+        let published = versionDocs
+        state.npmVersions.withLock { $0[name] = published }
+        let latest = versionDocs.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last ?? ""
+        let versionObjects = versionDocs.mapValues { try! JSONSerialization.jsonObject(with: $0) }
+        let document: [String: Any] = ["name": name, "dist-tags": ["latest": latest], "versions": versionObjects]
+        let body = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        set(documentPath, body: ByteBuffer(bytes: body), contentType: "application/json", etag: "\"\(PackageFile(filename: "", data: body).sha256.prefix(16))\"")
+    }
+}
+
+/// Which digests a fixture npm package document lists.
+public enum NpmIntegrity: Sendable {
+    /// `dist.integrity` (SHA-512) and `dist.shasum`.
+    case sha512
+    /// Only the legacy `dist.shasum` (SHA-1).
+    case shasumOnly
+}

@@ -1,0 +1,61 @@
+import Foundation
+import LarderCore
+import LarderServer
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Larder running in-process on a free loopback port over a fresh data directory, for tests.
+public final class TestLarder: Sendable {
+    /// The running application.
+    public let larder: LarderApplication
+    /// The bound port.
+    public let port: Int
+    /// The data directory.
+    public let dataDirectory: String
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    /// Larder's root URL.
+    public var url: String { "http://127.0.0.1:\(port)" }
+    /// The engine.
+    public var engine: Engine { larder.engine }
+
+    /// Starts Larder; `configure` adjusts the configuration (upstreams, TTL) first. The data
+    /// directory is new unless one is given (to restart over the same store).
+    public init(dataDirectory: String? = nil, configure: (inout LarderConfiguration) throws -> Void = { _ in }) async throws {
+        var configuration = LarderConfiguration()
+        configuration.port = 0
+        configuration.dataDirectory = dataDirectory ?? TestLarder.temporaryDirectory("larder-data")
+        configuration.logLevel = ProcessInfo.processInfo.environment["LARDER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        try configure(&configuration)
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        var logger = Logger(label: "larder-test")
+        logger.logLevel = configuration.logLevel
+        let larder = try LarderApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
+        let group = ServiceGroup(services: [larder.application], gracefulShutdownSignals: [], logger: logger)
+        self.task = Task { try await group.run() }
+        var bound = 0
+        for await p in stream {
+            bound = p
+            break
+        }
+        self.larder = larder
+        self.group = group
+        self.port = bound
+        self.dataDirectory = configuration.dataDirectory
+    }
+
+    /// Shuts Larder down gracefully and waits for it.
+    public func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// A new empty directory under the system's temporary directory.
+    public static func temporaryDirectory(_ prefix: String) -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `larder` command.
+@main
+struct Larder: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "larder",
+        abstract: "A selective package mirror and pull-through caching proxy for package registries.",
+        subcommands: [Serve.self, StatsCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import LarderServer
+import Logging
+
+/// `larder serve`: runs the proxy until SIGINT or SIGTERM, then shuts down gracefully.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the caching proxy.")
+
+    @OptionGroup var settings: SettingsOptions
+
+    func run() async throws {
+        let configuration = try settings.resolve()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "larder")
+        let larder = try LarderApplication(configuration: configuration, logger: logger) { port in
+            logger.notice("Larder is serving", metadata: [
+                "address": "\(configuration.host):\(port)",
+                "data_dir": "\(configuration.dataDirectory)",
+                "pypi_upstream": "\(configuration.pypiUpstream?.description ?? "not configured")",
+                "npm_upstream": "\(configuration.npmUpstream)",
+            ])
+        }
+        try await larder.application.runService()
+    }
+}

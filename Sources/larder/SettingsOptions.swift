@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import LarderServer
+
+/// The settings every command accepts; each flag is a key of `ConfigurationKey.all`.
+struct SettingsOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML configuration file.")
+    var config: String?
+    @Option(name: .long, help: "HOST:PORT to listen on (default 127.0.0.1:8080).")
+    var listen: String?
+    @Option(name: .customLong("data-dir"), help: "Data directory holding the index and blobs (default ./larder-data).")
+    var dataDir: String?
+    @Option(name: .customLong("base-url"), help: "Public URL of Larder used in rewritten links.")
+    var baseURL: String?
+    @Option(name: .customLong("metadata-ttl"), help: "Seconds metadata is served before revalidation (default 300).")
+    var metadataTTL: String?
+    @Option(name: .customLong("upstream-pypi"), help: "PyPI upstream simple index URL, ending in /simple.")
+    var upstreamPyPI: String?
+    @Option(name: .customLong("upstream-npm"), help: "npm upstream registry URL.")
+    var upstreamNpm: String?
+    @Option(name: .customLong("upstream-connect-timeout"), help: "Seconds to connect to an upstream (default 10).")
+    var upstreamConnectTimeout: String?
+    @Option(name: .customLong("upstream-read-timeout"), help: "Seconds an upstream may stay silent mid-response (default 60).")
+    var upstreamReadTimeout: String?
+    @Option(name: .customLong("memory-cache-mb"), help: "MiB of small objects kept in memory (default 256).")
+    var memoryCacheMB: String?
+    @Option(name: .customLong("memory-object-limit-kb"), help: "Largest object in KiB kept in memory (default 1024).")
+    var memoryObjectLimitKB: String?
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
+    var logLevel: String?
+
+    /// The flags given, by configuration key flag name.
+    var flags: [String: String] {
+        let given: [(String, String?)] = [
+            ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
+            ("upstream-pypi", upstreamPyPI), ("upstream-npm", upstreamNpm), ("upstream-connect-timeout", upstreamConnectTimeout),
+            ("upstream-read-timeout", upstreamReadTimeout), ("memory-cache-mb", memoryCacheMB),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("log-level", logLevel),
+        ]
+        return given.reduce(into: [:]) { result, pair in if let value = pair.1 { result[pair.0] = value } }
+    }
+
+    /// The resolved configuration: defaults, file, environment, flags.
+    func resolve() throws -> LarderConfiguration {
+        do {
+            return try LarderConfiguration.resolve(file: config, flags: flags)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.message)
+        }
+    }
+}

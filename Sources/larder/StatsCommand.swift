@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import LarderCore
+import LarderServer
+
+/// `larder stats`: the figures of `/stats`, read from the data directory without a server.
+struct StatsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Show cache statistics from the data directory.")
+
+    @OptionGroup var settings: SettingsOptions
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() async throws {
+        let configuration = try settings.resolve()
+        let store = try LarderStore(dataDirectory: configuration.dataDirectory)
+        let report = StatsReport(ecosystems: try await store.index.stats(), activeDownloads: 0)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        let header = ["ecosystem", "hits", "misses", "stale", "served from cache", "fetched", "objects", "stored"]
+        var rows = report.ecosystems.keys.sorted().map { name in row(name, report.ecosystems[name]!) }
+        rows.append(row("total", report.totals))
+        let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max()! }
+        for line in [header] + rows {
+            print(line.indices.map { i in i == 0 ? line[i].padding(toLength: widths[i], withPad: " ", startingAt: 0) : String(repeating: " ", count: widths[i] - line[i].count) + line[i] }.joined(separator: "  "))
+        }
+    }
+
+    private func row(_ name: String, _ s: EcosystemStats) -> [String] {
+        [name, "\(s.hits)", "\(s.misses)", "\(s.staleServed)", bytes(s.bytesServedFromCache), bytes(s.bytesFetched), "\(s.objects)", bytes(s.storedBytes)]
+    }
+
+    private func bytes(_ n: Int64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(n)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import LarderCore
+import Testing
+
+@Suite("LRU cache, content negotiation, HTTP dates")
+struct SmallPartsTests {
+    @Test("the LRU cache evicts least recently used entries beyond its cost")
+    func lru() {
+        let cache = LRUCache<String, Int>(capacity: 10)
+        cache.set("a", 1, cost: 4)
+        cache.set("b", 2, cost: 4)
+        _ = cache.get("a")
+        cache.set("c", 3, cost: 4)
+        #expect(cache.get("b") == nil)
+        #expect(cache.get("a") == 1)
+        #expect(cache.get("c") == 3)
+        #expect(cache.totalCost == 8)
+        cache.set("huge", 9, cost: 11)
+        #expect(cache.get("huge") == nil)
+        cache.set("a", 5, cost: 1)
+        #expect(cache.totalCost == 5)
+        cache.remove("a")
+        #expect(cache.count == 1)
+    }
+
+    @Test("Accept negotiation honours q-values, specificity and the server's order")
+    func negotiation() {
+        let offered = ["text/html", "application/vnd.pypi.simple.v1+json"]
+        #expect(MediaRange.preferred(nil, available: offered) == "text/html")
+        #expect(MediaRange.preferred("*/*", available: offered) == "text/html")
+        #expect(MediaRange.preferred("application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.1, text/html;q=0.01", available: offered) == "application/vnd.pypi.simple.v1+json")
+        #expect(MediaRange.preferred("text/*;q=0.5, application/*;q=0.9", available: offered) == "application/vnd.pypi.simple.v1+json")
+        #expect(MediaRange.preferred("image/png", available: offered) == nil)
+        #expect(MediaRange.preferred("text/html;q=0, */*", available: offered) == "application/vnd.pypi.simple.v1+json")
+    }
+
+    @Test("HTTP dates round-trip")
+    func dates() {
+        let date = Date(timeIntervalSince1970: 784_111_777)
+        #expect(HTTPDate.format(date) == "Sun, 06 Nov 1994 08:49:37 GMT")
+        #expect(HTTPDate.parse("Sun, 06 Nov 1994 08:49:37 GMT") == date)
+        #expect(HTTPDate.parse("yesterday") == nil)
+    }
+
+    @Test("upstream URLs keep credentials out of what they show")
+    func credentials() throws {
+        let endpoint = try UpstreamEndpoint("https://user:s3cret@registry.example/simple/", setting: "x")
+        #expect(endpoint.baseURL == "https://registry.example/simple")
+        #expect(!endpoint.description.contains("s3cret"))
+        let same = endpoint.request(path: "/p/")
+        #expect(same.headers.contains { $0.0 == "Authorization" })
+        let other = endpoint.request(url: "https://files.example/x.whl")
+        #expect(!other.headers.contains { $0.0 == "Authorization" })
+        #expect(UpstreamEndpoint.redact("https://u:p@h/x") == "https://***@h/x")
+        #expect(throws: LarderError.self) { try UpstreamEndpoint("ftp://x", setting: "LARDER_UPSTREAM_PYPI") }
+    }
+}
