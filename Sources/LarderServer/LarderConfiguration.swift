@@ -147,6 +147,9 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "upstream_read_timeout", environment: "LARDER_UPSTREAM_READ_TIMEOUT", flag: "upstream-read-timeout", help: "seconds an upstream may stay silent mid-response; then 504 (default 60)") { v, c in
             c.timeouts.read = .seconds(try positiveNumber(v))
         },
+        ConfigurationKey(name: "upstream_retry_after", environment: "LARDER_UPSTREAM_RETRY_AFTER", flag: "upstream-retry-after", help: "seconds an unreachable upstream host is not retried; meanwhile stale metadata is served at once (default 5)") { v, c in
+            c.timeouts.retryAfterFailure = .seconds(try positiveNumber(v))
+        },
         ConfigurationKey(name: "memory_cache_mb", environment: "LARDER_MEMORY_CACHE_MB", flag: "memory-cache-mb", help: "MiB of small objects and rendered metadata kept in memory (default 256)") { v, c in
             c.engine.memoryCacheBytes = try wholeNumber(v) << 20
         },

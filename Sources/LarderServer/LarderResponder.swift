@@ -27,7 +27,7 @@ public struct LarderResponder: HTTPResponder {
         let answer: EngineResponse
         do {
             answer = try await route(request)
-        } catch let error as LarderError {
+        } catch {
             answer = .error(error)
         }
         return Self.response(answer)

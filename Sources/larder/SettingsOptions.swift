@@ -22,6 +22,8 @@ struct SettingsOptions: ParsableArguments {
     var upstreamConnectTimeout: String?
     @Option(name: .customLong("upstream-read-timeout"), help: "Seconds an upstream may stay silent mid-response (default 60).")
     var upstreamReadTimeout: String?
+    @Option(name: .customLong("upstream-retry-after"), help: "Seconds an unreachable upstream host is not retried (default 5).")
+    var upstreamRetryAfter: String?
     @Option(name: .customLong("memory-cache-mb"), help: "MiB of small objects kept in memory (default 256).")
     var memoryCacheMB: String?
     @Option(name: .customLong("memory-object-limit-kb"), help: "Largest object in KiB kept in memory (default 1024).")
@@ -34,7 +36,7 @@ struct SettingsOptions: ParsableArguments {
         let given: [(String, String?)] = [
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-pypi", upstreamPyPI), ("upstream-npm", upstreamNpm), ("upstream-connect-timeout", upstreamConnectTimeout),
-            ("upstream-read-timeout", upstreamReadTimeout), ("memory-cache-mb", memoryCacheMB),
+            ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
             ("memory-object-limit-kb", memoryObjectLimitKB), ("log-level", logLevel),
         ]
         return given.reduce(into: [:]) { result, pair in if let value = pair.1 { result[pair.0] = value } }

@@ -1,0 +1,50 @@
+import Foundation
+import LarderTesting
+import Testing
+
+/// The real `npm`, with a fresh cache and user configuration, against Larder in front of a
+/// fixture npm registry on loopback.
+@Suite("npm through Larder", .serialized)
+struct NpmClientTests {
+    @Test("npm install of a package with a dependency and of a scoped package, then again with the upstream stopped")
+    func npmInstallWarmThenOffline() async throws {
+        let upstream = try await FixtureRegistry()
+        let lib = try await PackageBuilder.npmTarball(name: "larder-lib", version: "1.2.0")
+        let app = try await PackageBuilder.npmTarball(name: "larder-app", version: "1.0.0", dependencies: ["larder-lib": "^1.0.0"])
+        let scoped = try await PackageBuilder.npmTarball(name: "@larder/scoped", version: "0.3.0")
+        upstream.publishNpm(name: "larder-lib", versions: [("1.2.0", lib, [:])])
+        upstream.publishNpm(name: "larder-app", versions: [("1.0.0", app, ["larder-lib": "^1.0.0"])])
+        upstream.publishNpm(name: "@larder/scoped", versions: [("0.3.0", scoped, [:])], integrity: .shasumOnly)
+        let larder = try await TestLarder {
+            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            $0.engine.metadataTTL = .seconds(0)
+        }
+        let registry = "\(larder.url)/npm/"
+
+        try await Self.install(registry: registry)
+        #expect(upstream.requests(to: "/larder-lib/-/\(lib.filename)") == 1)
+        #expect(upstream.requests(to: "/@larder/scoped/-/\(scoped.filename)") == 1)
+
+        await upstream.stop()
+        try await Self.install(registry: registry)
+        #expect(try await larder.engine.currentStats()["npm"]?.staleServed ?? 0 > 0)
+        await larder.stop()
+    }
+
+    static func install(registry: String) async throws {
+        let project = TestLarder.temporaryDirectory("npm-project")
+        defer { try? FileManager.default.removeItem(atPath: project) }
+        try Data(#"{"name": "consumer", "version": "1.0.0", "private": true}"#.utf8).write(to: URL(fileURLWithPath: project + "/package.json"))
+        let env = ["HOME": project, "npm_config_userconfig": project + "/.npmrc-none", "npm_config_globalconfig": project + "/.npmrc-global-none", "npm_config_update_notifier": "false"]
+        try await Shell.run(
+            ["npm", "install", "--registry", registry, "--cache", project + "/.npm-cache", "--no-audit", "--no-fund", "--prefer-online", "larder-app", "@larder/scoped"],
+            in: project, environment: env, clean: true)
+        let output = try await Shell.run(
+            ["node", "-e", "const a = require('larder-app'), l = require('larder-lib'), s = require('@larder/scoped'); console.log(a.version, l.version, s.version)"],
+            in: project, environment: env, clean: true)
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "1.0.0 1.2.0 0.3.0")
+        let lock = try String(contentsOfFile: project + "/package-lock.json", encoding: .utf8)
+        #expect(lock.contains(registry + "larder-lib/-/"))
+        #expect(lock.contains(registry + "@larder/scoped/-/"))
+    }
+}
