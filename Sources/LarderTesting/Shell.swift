@@ -11,19 +11,11 @@ public struct ShellError: Error, CustomStringConvertible {
 public enum Shell {
     /// Runs `arguments` in `directory` with `environment` added to (or, with `clean`, replacing)
     /// the current one; returns standard output, throws with both outputs on a non-zero exit or
-    /// after `timeout` seconds. The wait happens on a GCD thread, never on Swift's cooperative
-    /// pool, so an in-process server stays responsive to the program being run.
+    /// after `timeout` seconds. The wait happens on a thread of its own, never on Swift's cooperative
+    /// pool, so an in-process server stays responsive to the program being run (see `Blocking`).
     @discardableResult
     public static func run(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], clean: Bool = false, timeout: TimeInterval = 300) async throws -> String {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                do {
-                    continuation.resume(returning: try runBlocking(arguments, in: directory, environment: environment, clean: clean, timeout: timeout))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        try await Blocking.run { try runBlocking(arguments, in: directory, environment: environment, clean: clean, timeout: timeout) }
     }
 
     static func runBlocking(_ arguments: [String], in directory: String?, environment: [String: String], clean: Bool, timeout: TimeInterval) throws -> String {
@@ -42,12 +34,11 @@ public enum Shell {
         try process.run()
         // Read both pipes concurrently so a chatty program cannot block on a full pipe.
         let errData = Mutexed(Data())
-        let reading = DispatchGroup()
-        reading.enter()
-        DispatchQueue.global().async {
+        let reading = DispatchSemaphore(value: 0)
+        Thread {
             errData.value = err.fileHandleForReading.readDataToEndOfFile()
-            reading.leave()
-        }
+            reading.signal()
+        }.start()
         let deadline = DispatchTime.now() + timeout
         let timer = DispatchSource.makeTimerSource()
         timer.schedule(deadline: deadline)
