@@ -39,7 +39,8 @@ public final class Engine: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.entries = LRUCache(capacity: 200_000)
-        self.hot = LRUCache(capacity: configuration.memoryCacheBytes)
+        // The memory budget is shared: three quarters for small blobs, a quarter for rendered metadata.
+        self.hot = LRUCache(capacity: configuration.memoryCacheBytes / 4 * 3)
         self.rendered = LRUCache(capacity: max(configuration.memoryCacheBytes / 4, 1 << 20))
         do {
             let removed = try blobs.removeLeftovers()

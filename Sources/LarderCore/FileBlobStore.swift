@@ -23,8 +23,10 @@ public struct FileBlobStore: BlobStore {
         return "\(blobsDir)/\(digest.prefix(2))/\(digest)"
     }
 
+    /// Staging files are named after the process writing them (`fill-<pid>-<uuid>.part`), so
+    /// that a process starting on a shared data directory removes only what dead ones left.
     public func makeStagingPath() throws -> String {
-        "\(stagingDir)/fill-\(UUID().uuidString.lowercased()).part"
+        "\(stagingDir)/fill-\(getpid())-\(UUID().uuidString.lowercased()).part"
     }
 
     public func ingest(stagingPath: String, digest: String) async throws {
@@ -85,7 +87,18 @@ public struct FileBlobStore: BlobStore {
 
     public func removeLeftovers() throws -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: stagingDir)) ?? []
-        for name in names { unlink("\(stagingDir)/\(name)") }
-        return names.count
+        var removed = 0
+        for name in names where !Self.isOwnedByLiveProcess(name) {
+            unlink("\(stagingDir)/\(name)")
+            removed += 1
+        }
+        return removed
+    }
+
+    /// Whether staging file `name` belongs to another process that is still running.
+    static func isOwnedByLiveProcess(_ name: String) -> Bool {
+        let parts = name.split(separator: "-")
+        guard parts.count > 2, parts[0] == "fill", let pid = pid_t(parts[1]), pid != getpid() else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
     }
 }

@@ -164,14 +164,23 @@ struct EngineArtifactTests {
         #expect(slow.status == 504)
     }
 
-    @Test("staging files left by a crash are removed when the engine starts")
+    @Test("staging files left by a crashed process are removed when the engine starts; a live process's are kept")
     func crashLeftovers() async throws {
         let directory = TestLarder.temporaryDirectory("engine")
         _ = try EngineHarness(directory: directory)
-        let leftover = directory + "/tmp/fill-crashed.part"
-        try Data("partial".utf8).write(to: URL(fileURLWithPath: leftover))
+        // One left by a crashed (no longer running) process, one of an old naming, and one of a
+        // live process sharing the data directory, which must survive.
+        let crashed = directory + "/tmp/fill-999999999-abc.part"
+        let old = directory + "/tmp/fill-crashed.part"
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["30"]
+        try sleeper.run()
+        defer { sleeper.terminate() }
+        let live = directory + "/tmp/fill-\(sleeper.processIdentifier)-def.part"
+        for path in [crashed, old, live] { try Data("partial".utf8).write(to: URL(fileURLWithPath: path)) }
         let harness = try EngineHarness(directory: directory)
-        #expect(harness.stagingFiles().isEmpty)
+        #expect(harness.stagingFiles() == ["fill-\(sleeper.processIdentifier)-def.part"])
     }
 
     @Test("shutdown cancels running downloads cleanly and leaves no staging files")

@@ -1,0 +1,62 @@
+# Shared helpers for the benchmark scripts. Everything runs on loopback only.
+set -euo pipefail
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+OUT=${BENCH_OUT:-$BENCH_DIR/out}
+mkdir -p "$OUT"
+PIDS=()
+cleanup() { for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# wait_port PORT: waits (at most 60 s) until something accepts connections on 127.0.0.1:PORT.
+wait_port() {
+  for _ in $(seq 1 600); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on port $1" >&2; return 1
+}
+
+# need CMD PACKAGE: installs a Debian package when CMD is missing.
+need() { command -v "$1" >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2"; }; }
+
+# build_larder: a release build of the larder command; prints its path.
+build_larder() {
+  (cd "$ROOT" && swift build -c release --product larder >&2)
+  echo "$ROOT/.build/release/larder"
+}
+
+# start_nginx PORT ROOT: nginx serving ROOT with sendfile, as the reference and the upstream.
+start_nginx() {
+  local port=$1 www=$2 conf="$OUT/nginx-$1.conf"
+  mkdir -p "$OUT/nginx-$1"
+  cat > "$conf" <<CONF
+worker_processes 2;
+pid $OUT/nginx-$1/nginx.pid;
+error_log $OUT/nginx-$1/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+  client_body_temp_path $OUT/nginx-$1;
+  proxy_temp_path $OUT/nginx-$1;
+  fastcgi_temp_path $OUT/nginx-$1;
+  uwsgi_temp_path $OUT/nginx-$1;
+  scgi_temp_path $OUT/nginx-$1;
+  server {
+    listen 127.0.0.1:$port;
+    root $www;
+    location = /npm/bench-files { default_type application/json; alias $www/npm/bench-files.json; }
+  }
+}
+CONF
+  nginx -c "$conf" -g 'daemon off;' &
+  PIDS+=($!)
+  wait_port "$port"
+}
+
+# rps URL: requests per second wrk measures (2 threads, 32 connections, 10 s).
+rps() { wrk -t2 -c32 -d"${WRK_SECONDS:-10}"s "$1" | awk '/Requests\/sec/ {print $2}'; }
