@@ -26,6 +26,9 @@ public final class Engine: Sendable {
     /// Rendered metadata by key, stored digest and presenter variant.
     let rendered: LRUCache<String, Presentation>
 
+    /// Bytes of one response that may wait in the server's queues before reading pauses.
+    static let inFlightLimit = 4 << 20
+
     private let fills = Mutex<[String: (fill: Fill, task: Task<Void, Never>)]>([:])
     private let metadataFlights = Mutex<[String: Task<MetadataDocument, any Error>]>([:])
     private let accepting = Mutex(true)
@@ -100,7 +103,7 @@ public final class Engine: Sendable {
             var headers: [(String, String)] = [("Content-Type", route.contentType), ("X-Larder-Cache", "MISS")]
             if let length = head.contentLength { headers.append(("Content-Length", "\(length)")) }
             if isHead { return EngineResponse(status: 200, headers: headers) }
-            return EngineResponse(status: 200, headers: headers, body: .stream(fill.chunks(length: head.contentLength, chunkSize: 64 << 10)))
+            return EngineResponse(status: 200, headers: headers, body: .stream(fill.chunks(length: head.contentLength, chunkSize: 64 << 10).limitingInFlight(to: Engine.inFlightLimit)))
         }
     }
 
@@ -138,7 +141,7 @@ public final class Engine: Sendable {
             return .buffer(buffer)
         }
         guard try await blobs.size(ofDigest: entry.digest) != nil else { return nil }
-        return .stream(try await blobs.read(digest: entry.digest, chunkSize: configuration.chunkSize))
+        return .stream(try await blobs.read(digest: entry.digest, chunkSize: configuration.chunkSize).limitingInFlight(to: Engine.inFlightLimit))
     }
 
     private func dropEntry(_ entry: CacheEntry) async throws {

@@ -156,6 +156,9 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "memory_object_limit_kb", environment: "LARDER_MEMORY_OBJECT_LIMIT_KB", flag: "memory-object-limit-kb", help: "largest object in KiB kept in memory; larger ones stream from disk (default 1024)") { v, c in
             c.engine.memoryObjectLimit = try wholeNumber(v) << 10
         },
+        ConfigurationKey(name: "read_chunk_kb", environment: "LARDER_READ_CHUNK_KB", flag: "read-chunk-kb", help: "KiB read from disk at a time when streaming a large object (default 1024)") { v, c in
+            c.engine.chunkSize = try positiveNumber(v) << 10
+        },
         ConfigurationKey(name: "log_level", environment: "LARDER_LOG_LEVEL", flag: "log-level", help: "trace, debug, info, notice, warning, error or critical (default info)") { v, c in
             guard let level = Logger.Level(rawValue: v.lowercased()) else { throw ConfigurationError("expected trace, debug, info, notice, warning, error or critical, got '\(v)'") }
             c.logLevel = level

@@ -28,6 +28,8 @@ struct SettingsOptions: ParsableArguments {
     var memoryCacheMB: String?
     @Option(name: .customLong("memory-object-limit-kb"), help: "Largest object in KiB kept in memory (default 1024).")
     var memoryObjectLimitKB: String?
+    @Option(name: .customLong("read-chunk-kb"), help: "KiB read from disk at a time when streaming a large object.")
+    var readChunkKB: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
@@ -37,7 +39,7 @@ struct SettingsOptions: ParsableArguments {
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-pypi", upstreamPyPI), ("upstream-npm", upstreamNpm), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("log-level", logLevel),
         ]
         return given.reduce(into: [:]) { result, pair in if let value = pair.1 { result[pair.0] = value } }
     }

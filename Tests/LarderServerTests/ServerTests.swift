@@ -23,18 +23,32 @@ struct ServerTests {
         return (upstream, larder)
     }
 
+    /// Runs `body` with a fixture and Larder in front of it, stopping both however it ends
+    /// (stopping twice is harmless, so a body may stop either itself).
+    static func withServers(_ body: (FixtureRegistry, TestLarder) async throws -> Void) async throws {
+        let (upstream, larder) = try await start()
+        do {
+            try await body(upstream, larder)
+        } catch {
+            await larder.stop()
+            await upstream.stop()
+            throw error
+        }
+        await larder.stop()
+        await upstream.stop()
+    }
+
     @Test("path tricks are 400 and never reach upstream", arguments: [
         "/pypi/simple/../../etc/passwd", "/pypi/simple/%2e%2e/x/", "/pypi/files/demo-pkg/a%2Fb.whl", "/npm/plain/-/..%2f..%2fx.tgz",
         "/npm/%2e%2e", "/pypi/simple/demo%00/", "/pypi//simple/", "/npm/plain/-/x%5cy.tgz", "/npm/@sc%2fpkg/-/a%2fb.tgz",
     ])
     func pathTricks(target: String) async throws {
-        let (upstream, larder) = try await Self.start()
-        let answer = try await RawHTTP.send(port: larder.port, target: target)
-        #expect(answer.status == 400)
-        #expect(answer.text.contains("error"))
-        #expect(upstream.requestCounts.isEmpty)
-        await larder.stop()
-        await upstream.stop()
+        try await Self.withServers { upstream, larder in
+            let answer = try await RawHTTP.send(port: larder.port, target: target)
+            #expect(answer.status == 400)
+            #expect(answer.text.contains("error"))
+            #expect(upstream.requestCounts.isEmpty)
+        }
     }
 
     @Test("PyPI routes without a configured upstream answer 503 naming the setting")
@@ -48,159 +62,154 @@ struct ServerTests {
 
     @Test("PEP 691 negotiation: HTML by default, JSON when asked, links through Larder, attributes kept")
     func pypiNegotiation() async throws {
-        let (upstream, larder) = try await Self.start()
-        let html = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/")
-        #expect(html.status == 200)
-        #expect(html.headers["content-type"] == "text/html")
-        #expect(html.text.contains("href=\"\(larder.url)/pypi/files/demo-pkg/demo_pkg-1.0-py3-none-any.whl#sha256="))
-        #expect(html.text.contains("data-requires-python=\"&gt;=3.8\""))
-        #expect(html.text.contains("data-core-metadata=\"sha256="))
-        #expect(html.headers["vary"] == "Accept")
+        try await Self.withServers { upstream, larder in
+            let html = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/")
+            #expect(html.status == 200)
+            #expect(html.headers["content-type"] == "text/html")
+            #expect(html.text.contains("href=\"\(larder.url)/pypi/files/demo-pkg/demo_pkg-1.0-py3-none-any.whl#sha256="))
+            #expect(html.text.contains("data-requires-python=\"&gt;=3.8\""))
+            #expect(html.text.contains("data-core-metadata=\"sha256="))
+            #expect(html.headers["vary"] == "Accept")
 
-        let json = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("Accept", "application/vnd.pypi.simple.v1+json")])
-        #expect(json.headers["content-type"] == "application/vnd.pypi.simple.v1+json")
-        let object = try JSONSerialization.jsonObject(with: json.body) as! [String: Any]
-        let file = (object["files"] as! [[String: Any]])[0]
-        #expect(file["url"] as? String == "\(larder.url)/pypi/files/demo-pkg/demo_pkg-1.0-py3-none-any.whl")
-        #expect(file["requires-python"] as? String == ">=3.8")
+            let json = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("Accept", "application/vnd.pypi.simple.v1+json")])
+            #expect(json.headers["content-type"] == "application/vnd.pypi.simple.v1+json")
+            let object = try JSONSerialization.jsonObject(with: json.body) as! [String: Any]
+            let file = (object["files"] as! [[String: Any]])[0]
+            #expect(file["url"] as? String == "\(larder.url)/pypi/files/demo-pkg/demo_pkg-1.0-py3-none-any.whl")
+            #expect(file["requires-python"] as? String == ">=3.8")
 
-        let refused = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("Accept", "image/png")])
-        #expect(refused.status == 400)
-        #expect(upstream.requests(to: "/simple/demo-pkg/") == 1)
-        await larder.stop()
-        await upstream.stop()
+            let refused = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("Accept", "image/png")])
+            #expect(refused.status == 400)
+            #expect(upstream.requests(to: "/simple/demo-pkg/") == 1)
+        }
     }
 
     @Test("PyPI names are normalised by redirect, the trailing slash added, unknown files are 404")
     func pypiRedirects() async throws {
-        let (upstream, larder) = try await Self.start()
-        let redirect = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/Demo_Pkg/")
-        #expect(redirect.status == 301)
-        #expect(redirect.headers["location"] == "\(larder.url)/pypi/simple/demo-pkg/")
-        let slash = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg")
-        #expect(slash.status == 301)
-        let missing = try await RawHTTP.send(port: larder.port, target: "/pypi/files/demo-pkg/nope-1.0.whl")
-        #expect(missing.status == 404)
-        #expect(missing.text.contains("nope-1.0.whl"))
-        let root = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/")
-        #expect(root.status == 200)
-        #expect(root.text.contains("\(larder.url)/pypi/simple/demo-pkg/"))
-        await larder.stop()
-        await upstream.stop()
+        try await Self.withServers { upstream, larder in
+            let redirect = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/Demo_Pkg/")
+            #expect(redirect.status == 301)
+            #expect(redirect.headers["location"] == "\(larder.url)/pypi/simple/demo-pkg/")
+            let slash = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg")
+            #expect(slash.status == 301)
+            let missing = try await RawHTTP.send(port: larder.port, target: "/pypi/files/demo-pkg/nope-1.0.whl")
+            #expect(missing.status == 404)
+            #expect(missing.text.contains("nope-1.0.whl"))
+            let root = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/")
+            #expect(root.status == 200)
+            #expect(root.text.contains("\(larder.url)/pypi/simple/demo-pkg/"))
+        }
     }
 
     @Test("a client's Host header shapes only its own answer; --base-url overrides it; bad hosts are 400")
     func hostHeader() async throws {
-        let (upstream, larder) = try await Self.start()
-        let poisoned = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", "attacker.example:1")])
-        #expect(poisoned.text.contains("http://attacker.example:1/npm/plain/-/plain-1.0.0.tgz"))
-        let normal = try await RawHTTP.send(port: larder.port, target: "/npm/plain")
-        #expect(normal.text.contains("\(larder.url)/npm/plain/-/plain-1.0.0.tgz"))
-        #expect(!normal.text.contains("attacker"))
-        let bad = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", "a/b@c")])
-        #expect(bad.status == 400)
-        await larder.stop()
+        try await Self.withServers { upstream, larder in
+            let poisoned = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", "attacker.example:1")])
+            #expect(poisoned.text.contains("http://attacker.example:1/npm/plain/-/plain-1.0.0.tgz"))
+            let normal = try await RawHTTP.send(port: larder.port, target: "/npm/plain")
+            #expect(normal.text.contains("\(larder.url)/npm/plain/-/plain-1.0.0.tgz"))
+            #expect(!normal.text.contains("attacker"))
+            let bad = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", "a/b@c")])
+            #expect(bad.status == 400)
+            await larder.stop()
 
-        let configured = try await TestLarder {
-            $0.npmUpstream = try .init(upstream.url, setting: "test")
-            $0.baseURL = "https://mirror.corp.example"
+            let configured = try await TestLarder {
+                $0.npmUpstream = try .init(upstream.url, setting: "test")
+                $0.baseURL = "https://mirror.corp.example"
+            }
+            let fixed = try await RawHTTP.send(port: configured.port, target: "/npm/plain", headers: [("Host", "attacker.example")])
+            #expect(fixed.text.contains("https://mirror.corp.example/npm/plain/-/plain-1.0.0.tgz"))
+            await configured.stop()
         }
-        let fixed = try await RawHTTP.send(port: configured.port, target: "/npm/plain", headers: [("Host", "attacker.example")])
-        #expect(fixed.text.contains("https://mirror.corp.example/npm/plain/-/plain-1.0.0.tgz"))
-        await configured.stop()
-        await upstream.stop()
     }
 
     @Test("npm: scoped packages in both forms, abbreviated documents, versions, tarballs and HEAD")
     func npmRoutes() async throws {
-        let (upstream, larder) = try await Self.start()
-        let slash = try await RawHTTP.send(port: larder.port, target: "/npm/@sc/pkg")
-        let encoded = try await RawHTTP.send(port: larder.port, target: "/npm/@sc%2fpkg")
-        #expect(slash.status == 200)
-        #expect(slash.body == encoded.body)
-        #expect(slash.text.contains("\(larder.url)/npm/@sc/pkg/-/pkg-2.0.0.tgz"))
+        try await Self.withServers { upstream, larder in
+            let slash = try await RawHTTP.send(port: larder.port, target: "/npm/@sc/pkg")
+            let encoded = try await RawHTTP.send(port: larder.port, target: "/npm/@sc%2fpkg")
+            #expect(slash.status == 200)
+            #expect(slash.body == encoded.body)
+            #expect(slash.text.contains("\(larder.url)/npm/@sc/pkg/-/pkg-2.0.0.tgz"))
 
-        let abbreviated = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")])
-        #expect(abbreviated.headers["content-type"] == "application/vnd.npm.install-v1+json")
+            let abbreviated = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")])
+            #expect(abbreviated.headers["content-type"] == "application/vnd.npm.install-v1+json")
 
-        let version = try await RawHTTP.send(port: larder.port, target: "/npm/plain/latest")
-        #expect(version.status == 200)
-        #expect((try JSONSerialization.jsonObject(with: version.body) as? [String: Any])?["version"] as? String == "1.0.0")
-        #expect(try await RawHTTP.send(port: larder.port, target: "/npm/plain/9.9.9").status == 404)
+            let version = try await RawHTTP.send(port: larder.port, target: "/npm/plain/latest")
+            #expect(version.status == 200)
+            #expect((try JSONSerialization.jsonObject(with: version.body) as? [String: Any])?["version"] as? String == "1.0.0")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/plain/9.9.9").status == 404)
 
-        let tarball = try await RawHTTP.send(port: larder.port, target: "/npm/@sc/pkg/-/pkg-2.0.0.tgz")
-        #expect(tarball.text == "scoped bytes")
-        let head = try await RawHTTP.send(port: larder.port, method: "HEAD", target: "/npm/@sc/pkg/-/pkg-2.0.0.tgz")
-        #expect(head.status == 200)
-        #expect(head.headers["content-length"] == "12")
-        #expect(head.body.isEmpty)
-        #expect(try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-0.0.1.tgz").status == 404)
-        #expect(upstream.requests(to: "/@sc/pkg/-/pkg-2.0.0.tgz") == 1)
-        await larder.stop()
-        await upstream.stop()
+            let tarball = try await RawHTTP.send(port: larder.port, target: "/npm/@sc/pkg/-/pkg-2.0.0.tgz")
+            #expect(tarball.text == "scoped bytes")
+            let head = try await RawHTTP.send(port: larder.port, method: "HEAD", target: "/npm/@sc/pkg/-/pkg-2.0.0.tgz")
+            #expect(head.status == 200)
+            #expect(head.headers["content-length"] == "12")
+            #expect(head.body.isEmpty)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-0.0.1.tgz").status == 404)
+            #expect(upstream.requests(to: "/@sc/pkg/-/pkg-2.0.0.tgz") == 1)
+        }
     }
 
     @Test("npm writes are 405 with a message; audit and search pass through; pass-through fails fast when upstream is down")
     func npmWritesAndPassThrough() async throws {
-        let (upstream, larder) = try await Self.start()
-        let publish = try await RawHTTP.send(port: larder.port, method: "PUT", target: "/npm/plain", body: Data("{}".utf8))
-        #expect(publish.status == 405)
-        #expect(publish.text.contains("read-only"))
-        #expect(try await RawHTTP.send(port: larder.port, method: "PUT", target: "/npm/-/user/org.couchdb.user:bob", body: Data("{}".utf8)).status == 405)
-        #expect(try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/npm/plain/-rev/1").status == 405)
+        try await Self.withServers { upstream, larder in
+            let publish = try await RawHTTP.send(port: larder.port, method: "PUT", target: "/npm/plain", body: Data("{}".utf8))
+            #expect(publish.status == 405)
+            #expect(publish.text.contains("read-only"))
+            #expect(try await RawHTTP.send(port: larder.port, method: "PUT", target: "/npm/-/user/org.couchdb.user:bob", body: Data("{}".utf8)).status == 405)
+            #expect(try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/npm/plain/-rev/1").status == 405)
 
-        upstream.set("/-/npm/v1/security/advisories/bulk", body: ByteBuffer(string: "{\"advisories\":{}}"), contentType: "application/json")
-        let audit = try await RawHTTP.send(port: larder.port, method: "POST", target: "/npm/-/npm/v1/security/advisories/bulk", headers: [("Content-Type", "application/json")], body: Data("{\"plain\":[\"1.0.0\"]}".utf8))
-        #expect(audit.status == 200)
-        #expect(audit.text == "{\"advisories\":{}}")
-        #expect(audit.headers["x-larder-cache"] == "PASS")
-        upstream.set("/-/v1/search", body: ByteBuffer(string: "{\"objects\":[]}"), contentType: "application/json")
-        let search = try await RawHTTP.send(port: larder.port, target: "/npm/-/v1/search?text=plain")
-        #expect(search.text == "{\"objects\":[]}")
-        #expect(upstream.requests(to: "/-/v1/search") == 1)
+            upstream.set("/-/npm/v1/security/advisories/bulk", body: ByteBuffer(string: "{\"advisories\":{}}"), contentType: "application/json")
+            let audit = try await RawHTTP.send(port: larder.port, method: "POST", target: "/npm/-/npm/v1/security/advisories/bulk", headers: [("Content-Type", "application/json")], body: Data("{\"plain\":[\"1.0.0\"]}".utf8))
+            #expect(audit.status == 200)
+            #expect(audit.text == "{\"advisories\":{}}")
+            #expect(audit.headers["x-larder-cache"] == "PASS")
+            upstream.set("/-/v1/search", body: ByteBuffer(string: "{\"objects\":[]}"), contentType: "application/json")
+            let search = try await RawHTTP.send(port: larder.port, target: "/npm/-/v1/search?text=plain")
+            #expect(search.text == "{\"objects\":[]}")
+            #expect(upstream.requests(to: "/-/v1/search") == 1)
 
-        await upstream.stop()
-        let clock = ContinuousClock()
-        let start = clock.now
-        let down = try await RawHTTP.send(port: larder.port, target: "/npm/-/v1/search?text=plain")
-        #expect(down.status == 502)
-        #expect(down.text.contains(upstream.url))
-        #expect(clock.now - start < .seconds(30))
-        await larder.stop()
+            await upstream.stop()
+            let clock = ContinuousClock()
+            let start = clock.now
+            let down = try await RawHTTP.send(port: larder.port, target: "/npm/-/v1/search?text=plain")
+            #expect(down.status == 502)
+            #expect(down.text.contains(upstream.url))
+            #expect(clock.now - start < .seconds(30))
+        }
     }
 
     @Test("/health, /stats and unknown routes")
     func healthAndStats() async throws {
-        let (upstream, larder) = try await Self.start()
-        let health = try await RawHTTP.send(port: larder.port, target: "/health")
-        #expect(health.status == 200)
-        #expect(health.text.contains("ok"))
-        _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")
-        _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")
-        let stats = try await RawHTTP.send(port: larder.port, target: "/stats")
-        let report = try JSONDecoder().decode(StatsReport.self, from: stats.body)
-        let npm = try #require(report.ecosystems["npm"])
-        #expect(npm.hits == 1)
-        #expect(npm.misses == 1)
-        #expect(npm.objects == 2)  // the package document and the tarball
-        #expect(npm.bytesServedFromCache == 15)
-        #expect(report.totals.objects == npm.objects)
-        let unknown = try await RawHTTP.send(port: larder.port, target: "/nothing/here")
-        #expect(unknown.status == 404)
-        #expect(unknown.text.contains("/npm/"))
-        await larder.stop()
-        await upstream.stop()
+        try await Self.withServers { upstream, larder in
+            let health = try await RawHTTP.send(port: larder.port, target: "/health")
+            #expect(health.status == 200)
+            #expect(health.text.contains("ok"))
+            _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")
+            _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")
+            let stats = try await RawHTTP.send(port: larder.port, target: "/stats")
+            let report = try JSONDecoder().decode(StatsReport.self, from: stats.body)
+            let npm = try #require(report.ecosystems["npm"])
+            #expect(npm.hits == 1)
+            #expect(npm.misses == 1)
+            #expect(npm.objects == 2)  // the package document and the tarball
+            #expect(npm.bytesServedFromCache == 15)
+            #expect(report.totals.objects == npm.objects)
+            let unknown = try await RawHTTP.send(port: larder.port, target: "/nothing/here")
+            #expect(unknown.status == 404)
+            #expect(unknown.text.contains("/npm/"))
+        }
     }
 
     @Test("conditional requests over HTTP: 304 for a known ETag")
     func conditionalOverHTTP() async throws {
-        let (upstream, larder) = try await Self.start()
-        let first = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/")
-        let etag = try #require(first.headers["etag"])
-        let again = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("If-None-Match", etag)])
-        #expect(again.status == 304)
-        #expect(again.body.isEmpty)
-        await larder.stop()
-        await upstream.stop()
+        try await Self.withServers { upstream, larder in
+            let first = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/")
+            let etag = try #require(first.headers["etag"])
+            let again = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("If-None-Match", etag)])
+            #expect(again.status == 304)
+            #expect(again.body.isEmpty)
+        }
     }
 }
