@@ -56,7 +56,7 @@ extension ByteChunks {
     /// sent (see `InFlightWindow`).
     public func limitingInFlight(to limit: Int) -> ByteChunks {
         ByteChunks(length: length) {
-            var base = self.makeAsyncIterator()
+            let base = self.makeAsyncIterator()
             let window = InFlightWindow(limit: limit)
             return {
                 try await window.waitForRoom()
