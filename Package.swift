@@ -51,6 +51,10 @@ let package = Package(
             ]
         ),
         .target(
+            name: "LarderMirror",
+            dependencies: ["LarderCore", "LarderEcosystems"]
+        ),
+        .target(
             name: "LarderServer",
             dependencies: [
                 "LarderCore",
@@ -80,6 +84,7 @@ let package = Package(
         ),
         .testTarget(name: "LarderCoreTests", dependencies: ["LarderCore", "LarderSQLite", "LarderTesting"]),
         .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems"]),
+        .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(
             name: "LarderServerTests",
             dependencies: ["LarderServer", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
