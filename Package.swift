@@ -89,6 +89,6 @@ let package = Package(
             name: "LarderServerTests",
             dependencies: ["LarderServer", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
-        .testTarget(name: "ClientTests", dependencies: ["LarderServer", "LarderTesting"]),
+        .testTarget(name: "ClientTests", dependencies: ["LarderServer", "LarderTesting", "LarderMirror"]),
     ]
 )

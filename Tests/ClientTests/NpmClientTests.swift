@@ -1,4 +1,5 @@
 import Foundation
+import LarderMirror
 import LarderTesting
 import Testing
 
@@ -46,5 +47,9 @@ struct NpmClientTests {
         let lock = try String(contentsOfFile: project + "/package-lock.json", encoding: .utf8)
         #expect(lock.contains(registry + "larder-lib/-/"))
         #expect(lock.contains(registry + "@larder/scoped/-/"))
+        // The lockfile reader reads what the real npm wrote.
+        let parsed = try Lockfile.read(Data(lock.utf8), filename: "package-lock.json")
+        #expect(Set(parsed.packageURLs.map(\.description)) == ["pkg:npm/larder-app@1.0.0", "pkg:npm/larder-lib@1.2.0", "pkg:npm/%40larder/scoped@0.3.0"])
+        #expect(parsed.packages.allSatisfy { !$0.digests.isEmpty })
     }
 }
