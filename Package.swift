@@ -69,6 +69,7 @@ let package = Package(
             name: "larder",
             dependencies: [
                 "LarderCore",
+                "LarderMirror",
                 "LarderServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

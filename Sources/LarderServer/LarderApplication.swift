@@ -18,15 +18,9 @@ public struct LarderApplication: Sendable {
     public init(configuration: LarderConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
         var logger = logger ?? Logger(label: "larder")
         logger.logLevel = configuration.logLevel
-        let store = try LarderStore(dataDirectory: configuration.dataDirectory)
-        let engine = Engine(
-            index: store.index, blobs: store.blobs, upstream: Upstream(timeouts: configuration.timeouts, logger: logger),
-            configuration: configuration.engine, logger: logger)
-        let adapters: [any EcosystemAdapter] = [
-            PyPIAdapter(upstream: configuration.pypiUpstream),
-            NpmAdapter(upstream: configuration.npmUpstream),
-        ]
-        let responder = LarderResponder(engine: engine, adapters: adapters, configuration: configuration, logger: logger)
+        let stack = try LarderStack(configuration: configuration, logger: logger)
+        let engine = stack.engine
+        let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger)
         self.engine = engine
         self.application = Application(
             responder: responder,
@@ -35,6 +29,27 @@ public struct LarderApplication: Sendable {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
+}
+
+/// The engine over the embedded store with every ecosystem adapter: what `larder serve` puts
+/// behind HTTP and `larder mirror` drives directly.
+public struct LarderStack: Sendable {
+    /// The caching engine.
+    public let engine: Engine
+    /// The ecosystem adapters, by mount point order.
+    public let adapters: [any EcosystemAdapter]
+
+    /// Builds the stack from `configuration`.
+    public init(configuration: LarderConfiguration, logger: Logger) throws {
+        let store = try LarderStore(dataDirectory: configuration.dataDirectory)
+        engine = Engine(
+            index: store.index, blobs: store.blobs, upstream: Upstream(timeouts: configuration.timeouts, logger: logger),
+            configuration: configuration.engine, logger: logger)
+        adapters = [PyPIAdapter(upstream: configuration.pypiUpstream), NpmAdapter(upstream: configuration.npmUpstream)]
+    }
+
+    /// The adapters that can describe packages to the mirror.
+    public var catalogs: [any PackageCatalog] { adapters.compactMap { $0 as? any PackageCatalog } }
 }
 
 /// The embedded store in a data directory: `index.sqlite` and `blobs/`.

@@ -31,17 +31,6 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     private func row(_ name: String, _ s: EcosystemStats) -> [String] {
-        [name, "\(s.hits)", "\(s.misses)", "\(s.staleServed)", bytes(s.bytesServedFromCache), bytes(s.bytesFetched), "\(s.objects)", bytes(s.storedBytes)]
-    }
-
-    private func bytes(_ n: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var value = Double(n)
-        var unit = 0
-        while value >= 1024 && unit < units.count - 1 {
-            value /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(n) B" : String(format: "%.1f %@", value, units[unit])
+        [name, "\(s.hits)", "\(s.misses)", "\(s.staleServed)", byteCountText(s.bytesServedFromCache), byteCountText(s.bytesFetched), "\(s.objects)", byteCountText(s.storedBytes)]
     }
 }

@@ -7,15 +7,22 @@ import Testing
 /// fixture npm registry on loopback.
 @Suite("npm through Larder", .serialized)
 struct NpmClientTests {
-    @Test("npm install of a package with a dependency and of a scoped package, then again with the upstream stopped")
-    func npmInstallWarmThenOffline() async throws {
-        let upstream = try await FixtureRegistry()
+    /// A package with a dependency and a scoped package (whose document lists only a SHA-1),
+    /// built with the real `npm pack`; returns the tarballs.
+    static func publish(_ upstream: FixtureRegistry) async throws -> (lib: PackageFile, app: PackageFile, scoped: PackageFile) {
         let lib = try await PackageBuilder.npmTarball(name: "larder-lib", version: "1.2.0")
         let app = try await PackageBuilder.npmTarball(name: "larder-app", version: "1.0.0", dependencies: ["larder-lib": "^1.0.0"])
         let scoped = try await PackageBuilder.npmTarball(name: "@larder/scoped", version: "0.3.0")
         upstream.publishNpm(name: "larder-lib", versions: [("1.2.0", lib, [:])])
         upstream.publishNpm(name: "larder-app", versions: [("1.0.0", app, ["larder-lib": "^1.0.0"])])
         upstream.publishNpm(name: "@larder/scoped", versions: [("0.3.0", scoped, [:])], integrity: .shasumOnly)
+        return (lib, app, scoped)
+    }
+
+    @Test("npm install of a package with a dependency and of a scoped package, then again with the upstream stopped")
+    func npmInstallWarmThenOffline() async throws {
+        let upstream = try await FixtureRegistry()
+        let (lib, _, scoped) = try await Self.publish(upstream)
         let larder = try await TestLarder {
             $0.npmUpstream = try .init(upstream.url, setting: "test")
             $0.engine.metadataTTL = .seconds(0)

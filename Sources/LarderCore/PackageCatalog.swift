@@ -1,0 +1,63 @@
+/// What an ecosystem adapter tells the mirror about a package: which metadata documents clients
+/// need to install it offline, and which versions exist with which artifacts. The mirror plans
+/// with this and fills through the same routes as on-demand requests, so a mirrored artifact
+/// is byte for byte what a client request would have stored.
+public protocol PackageCatalog: Sendable {
+    /// The Package URL type the catalog describes (`pypi`, `npm`).
+    var ecosystem: String { get }
+    /// The metadata routes clients read to install `package` (project pages, package documents).
+    func metadataRoutes(for package: CatalogPackage) throws -> [Route]
+    /// The package's releases with their artifacts, read from its (cached or fetched) metadata.
+    func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease]
+}
+
+/// A package, as a package URL names it.
+public struct CatalogPackage: Sendable, Hashable, CustomStringConvertible {
+    /// The namespace (npm scope with `@`), if any.
+    public var namespace: String?
+    /// The name.
+    public var name: String
+
+    /// Creates a package reference.
+    public init(namespace: String?, name: String) {
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public var description: String { namespace.map { "\($0)/\(name)" } ?? name }
+}
+
+/// One version of a package.
+public struct CatalogRelease: Sendable {
+    /// The version, as the registry spells it.
+    public var version: String
+    /// Whether the registry withdrew it (yanked, deprecated past use); whole-package mirroring
+    /// skips such versions, an exact pin still fetches them.
+    public var withdrawn: Bool
+    /// Its files.
+    public var artifacts: [CatalogArtifact]
+
+    /// Creates a release.
+    public init(version: String, withdrawn: Bool = false, artifacts: [CatalogArtifact]) {
+        self.version = version
+        self.withdrawn = withdrawn
+        self.artifacts = artifacts
+    }
+}
+
+/// One file of a release.
+public struct CatalogArtifact: Sendable {
+    /// The file name.
+    public var filename: String
+    /// Its size when the metadata gives it.
+    public var size: Int64?
+    /// The route that fetches and stores it.
+    public var route: Route
+
+    /// Creates an artifact reference.
+    public init(filename: String, size: Int64?, route: Route) {
+        self.filename = filename
+        self.size = size
+        self.route = route
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import LarderCore
+
+/// Turns package URLs into a plan: for each, the ecosystem's catalog names the metadata clients
+/// need (which the planner caches) and the releases with their artifacts (which it selects by
+/// the package URL's version: exact, or all versions when none is given).
+public struct MirrorPlanner: Sendable {
+    let engine: Engine
+    let catalogs: [String: any PackageCatalog]
+
+    /// Creates a planner over the engine and the ecosystems' catalogs.
+    public init(engine: Engine, catalogs: [any PackageCatalog]) {
+        self.engine = engine
+        self.catalogs = Dictionary(catalogs.map { ($0.ecosystem, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Plans `purls`, adding `problems` found while reading the inputs.
+    public func plan(_ purls: [PackageURL], problems: [MirrorProblem] = []) async -> MirrorPlan {
+        var plan = MirrorPlan()
+        plan.problems = problems
+        var seen = Set<String>()
+        for purl in purls {
+            do {
+                try await add(purl, to: &plan, seen: &seen)
+            } catch {
+                let message = (error as? LarderError)?.message ?? "\(error)"
+                plan.problems.append(MirrorProblem(subject: purl.description, reason: message, kind: .failed))
+            }
+        }
+        return plan
+    }
+
+    private func add(_ purl: PackageURL, to plan: inout MirrorPlan, seen: inout Set<String>) async throws {
+        guard let catalog = catalogs[purl.type] else {
+            let served = catalogs.keys.sorted().joined(separator: ", ")
+            plan.problems.append(MirrorProblem(subject: purl.description, reason: "Larder does not serve \(purl.type) packages yet (it serves \(served))", kind: .unsupported))
+            return
+        }
+        let package = CatalogPackage(namespace: purl.namespace, name: purl.name)
+        for route in try catalog.metadataRoutes(for: package) {
+            _ = try await engine.metadata(route)
+            plan.metadataDocuments += 1
+        }
+        let releases = try await catalog.releases(of: package, engine: engine)
+        let selected: [CatalogRelease]
+        if let version = purl.version {
+            guard let release = releases.first(where: { $0.version == version }) ?? releases.first(where: { $0.version.lowercased() == version.lowercased() }) else {
+                let isRange = version.contains { "^~<>=*|, ".contains($0) } || version.hasSuffix(".x")
+                let reason = isRange
+                    ? "version ranges ('\(version)') are not supported yet: pin a version, or give none to mirror every version"
+                    : "upstream has no version '\(version)' of \(package) (it has \(releases.suffix(5).map(\.version).joined(separator: ", "))\(releases.count > 5 ? ", …" : ""))"
+                plan.problems.append(MirrorProblem(subject: purl.description, reason: reason, kind: .failed))
+                return
+            }
+            selected = [release]
+        } else {
+            selected = releases.filter { !$0.withdrawn }
+        }
+        for release in selected {
+            for artifact in release.artifacts where seen.insert(artifact.route.key).inserted {
+                let cached = try await engine.lookup(artifact.route.key) != nil
+                var versioned = "pkg:\(purl.type)/\(package)@\(release.version)"
+                if let v = try? PackageURL(type: purl.type, namespace: purl.namespace, name: purl.name, version: release.version) { versioned = v.description }
+                plan.artifacts.append(PlannedArtifact(package: versioned, filename: artifact.filename, size: artifact.size, route: artifact.route, cached: cached))
+            }
+        }
+    }
+}

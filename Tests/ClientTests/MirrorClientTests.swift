@@ -1,0 +1,119 @@
+import Foundation
+import LarderServer
+import LarderTesting
+import Testing
+
+/// `larder mirror` fills a data directory from package URLs, an SBOM and a lockfile; then,
+/// with every upstream stopped, Larder alone serves pip and npm installs of those packages.
+@Suite("larder mirror, then offline installs", .serialized)
+struct MirrorClientTests {
+    /// A fixture with the PyPI and npm packages of the client tests.
+    static func upstream() async throws -> FixtureRegistry {
+        let upstream = try await FixtureRegistry()
+        PipClientTests.publish(upstream)
+        _ = try await NpmClientTests.publish(upstream)
+        return upstream
+    }
+
+    static func mirror(_ arguments: [String], data: String, upstream: FixtureRegistry) async throws -> String {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
+        return try await Shell.run(
+            [CommandLineTests.binary, "mirror", "--data-dir", data, "--upstream-pypi", upstream.pypiIndexURL, "--upstream-npm", upstream.url] + arguments)
+    }
+
+    /// Larder over `data` with its upstreams unreachable and TTL 0, so every page is served stale.
+    static func offlineLarder(_ data: String, upstream: FixtureRegistry) async throws -> TestLarder {
+        await upstream.stop()
+        return try await TestLarder(dataDirectory: data) {
+            $0.pypiUpstream = try .init(upstream.pypiIndexURL, setting: "test")
+            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            $0.engine.metadataTTL = .seconds(0)
+        }
+    }
+
+    @Test("from package URLs: pip and npm install offline what was mirrored")
+    func fromPackageURLs() async throws {
+        let upstream = try await Self.upstream()
+        let data = TestLarder.temporaryDirectory("mirror-purls")
+        let output = try await Self.mirror(
+            ["pkg:pypi/larder-demo@1.0.0", "pkg:pypi/larder_dep", "pkg:npm/larder-app@1.0.0", "pkg:npm/larder-lib", "pkg:npm/%40larder/scoped@0.3.0"],
+            data: data, upstream: upstream)
+        // demo: wheel + .metadata; dep (all versions): wheel + .metadata; three tarballs.
+        #expect(output.contains("fetched 7"), "\(output)")
+        #expect(output.contains("failed 0"))
+
+        // Mirroring again fetches nothing.
+        let again = try await Self.mirror(["pkg:pypi/larder-demo@1.0.0", "pkg:npm/larder-lib"], data: data, upstream: upstream)
+        #expect(again.contains("fetched 0"), "\(again)")
+        #expect(again.contains("skipped 3"), "\(again)")
+
+        let larder = try await Self.offlineLarder(data, upstream: upstream)
+        try await PipClientTests.downloadAndInstall(index: "\(larder.url)/pypi/simple/")
+        try await NpmClientTests.install(registry: "\(larder.url)/npm/")
+        await larder.stop()
+    }
+
+    @Test("from an SBOM: unsupported and version-less components are reported; npm installs offline")
+    func fromSBOM() async throws {
+        let upstream = try await Self.upstream()
+        let data = TestLarder.temporaryDirectory("mirror-sbom")
+        let sbom = data + "/bom.json"
+        try Data("""
+            {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+             "metadata": {"component": {"type": "application", "name": "consumer", "purl": "pkg:npm/consumer@1.0.0"}},
+             "components": [
+               {"type": "library", "name": "larder-app", "version": "1.0.0", "purl": "pkg:npm/larder-app@1.0.0",
+                "components": [{"type": "library", "name": "larder-lib", "version": "1.2.0", "purl": "pkg:npm/larder-lib@1.2.0"}]},
+               {"type": "library", "name": "scoped", "version": "0.3.0", "purl": "pkg:npm/%40larder/scoped@0.3.0"},
+               {"type": "library", "name": "junit", "version": "4.13", "purl": "pkg:maven/junit/junit@4.13"},
+               {"type": "library", "name": "mystery"}
+             ]}
+            """.utf8).write(to: URL(fileURLWithPath: sbom))
+        let output = try await Self.mirror(["--sbom", sbom], data: data, upstream: upstream)
+        #expect(output.contains("fetched 3"), "\(output)")
+        #expect(output.contains("not mirrored: pkg:maven/junit/junit@4.13: Larder does not serve maven packages yet"))
+        #expect(output.contains("mystery: no package URL"))
+        #expect(!output.contains("consumer"))
+
+        let larder = try await Self.offlineLarder(data, upstream: upstream)
+        try await NpmClientTests.install(registry: "\(larder.url)/npm/")
+        await larder.stop()
+    }
+
+    @Test("from a requirements lockfile with hashes: pip installs offline")
+    func fromLockfile() async throws {
+        let upstream = try await Self.upstream()
+        let data = TestLarder.temporaryDirectory("mirror-lock")
+        let lockfile = data + "/requirements.txt"
+        let demo = PackageBuilder.wheel(name: "larder-demo", version: "1.0.0", dependencies: ["larder-dep>=1.0"])
+        try "larder-demo==1.0.0 --hash=sha256:\(demo.sha256)\nlarder-dep==1.0.0\n".write(toFile: lockfile, atomically: true, encoding: .utf8)
+        let output = try await Self.mirror(["--lockfile", lockfile], data: data, upstream: upstream)
+        #expect(output.contains("fetched 4"), "\(output)")
+
+        let larder = try await Self.offlineLarder(data, upstream: upstream)
+        try await PipClientTests.downloadAndInstall(index: "\(larder.url)/pypi/simple/")
+        await larder.stop()
+    }
+
+    @Test("a dry run lists artifacts with sizes and fetches nothing; failures give a non-zero exit")
+    func dryRunAndFailures() async throws {
+        let upstream = try await Self.upstream()
+        let data = TestLarder.temporaryDirectory("mirror-dry")
+        let dry = try await Self.mirror(["--dry-run", "pkg:pypi/larder-dep@1.0.0"], data: data, upstream: upstream)
+        #expect(dry.contains("would fetch pkg:pypi/larder-dep@1.0.0 larder_dep-1.0.0-py3-none-any.whl ("), "\(dry)")
+        #expect(dry.contains("2 to fetch"))
+        #expect(upstream.requests(to: "/files/larder_dep-1.0.0-py3-none-any.whl") == 0)
+
+        do {
+            _ = try await Self.mirror(["pkg:npm/larder-lib@9.9.9", "pkg:npm/no-such-package", "not a purl"], data: data, upstream: upstream)
+            Issue.record("larder mirror succeeded with failures")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("exited with 1"))
+            #expect(text.contains("upstream has no version '9.9.9'"))
+            #expect(text.contains("no-such-package"))
+            #expect(text.contains("not a valid package URL"))
+        }
+        await upstream.stop()
+    }
+}
