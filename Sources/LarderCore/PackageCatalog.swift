@@ -9,6 +9,20 @@ public protocol PackageCatalog: Sendable {
     func metadataRoutes(for package: CatalogPackage) throws -> [Route]
     /// The package's releases with their artifacts, read from its (cached or fetched) metadata.
     func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease]
+    /// Parses a version range in the ecosystem's own syntax (npm `^4.17`, PyPI `>=2,<3`);
+    /// throws a 400-class error that says what is wrong.
+    func versionRange(_ text: String) throws -> VersionRange
+}
+
+/// A set of versions, as an ecosystem's range syntax describes it.
+public struct VersionRange: Sendable {
+    private let test: @Sendable (String) -> Bool
+
+    /// Creates a range from a membership test.
+    public init(_ test: @escaping @Sendable (String) -> Bool) { self.test = test }
+
+    /// Whether `version` is in the range.
+    public func contains(_ version: String) -> Bool { test(version) }
 }
 
 /// A package, as a package URL names it.

@@ -3,7 +3,9 @@ import LarderCore
 
 /// Turns package URLs into a plan: for each, the ecosystem's catalog names the metadata clients
 /// need (which the planner caches) and the releases with their artifacts (which it selects by
-/// the package URL's version: exact, or all versions when none is given).
+/// the package URL's version: exact; a range in the ecosystem's own syntax, every matching
+/// version; none, every version). Withdrawn (yanked, deprecated) versions are fetched only when
+/// pinned exactly.
 public struct MirrorPlanner: Sendable {
     let engine: Engine
     let catalogs: [String: any PackageCatalog]
@@ -44,15 +46,25 @@ public struct MirrorPlanner: Sendable {
         let releases = try await catalog.releases(of: package, engine: engine)
         let selected: [CatalogRelease]
         if let version = purl.version {
-            guard let release = releases.first(where: { $0.version == version }) ?? releases.first(where: { $0.version.lowercased() == version.lowercased() }) else {
-                let isRange = version.contains { "^~<>=*|, ".contains($0) } || version.hasSuffix(".x")
-                let reason = isRange
-                    ? "version ranges ('\(version)') are not supported yet: pin a version, or give none to mirror every version"
-                    : "upstream has no version '\(version)' of \(package) (it has \(releases.suffix(5).map(\.version).joined(separator: ", "))\(releases.count > 5 ? ", …" : ""))"
-                plan.problems.append(MirrorProblem(subject: purl.description, reason: reason, kind: .failed))
-                return
+            if let release = releases.first(where: { $0.version == version }) ?? releases.first(where: { $0.version.lowercased() == version.lowercased() }) {
+                selected = [release]
+            } else {
+                // Not a version upstream has: a range in the ecosystem's own syntax, or a mistake.
+                let range: VersionRange
+                do {
+                    range = try catalog.versionRange(version)
+                } catch {
+                    let reason = (error as? LarderError)?.message ?? "\(error)"
+                    plan.problems.append(MirrorProblem(subject: purl.description, reason: "upstream has no version '\(version)' of \(package), and it is not a \(purl.type) version range: \(reason)", kind: .failed))
+                    return
+                }
+                selected = releases.filter { !$0.withdrawn && range.contains($0.version) }
+                guard !selected.isEmpty else {
+                    let known = releases.suffix(5).map(\.version).joined(separator: ", ") + (releases.count > 5 ? ", …" : "")
+                    plan.problems.append(MirrorProblem(subject: purl.description, reason: "upstream has no version matching '\(version)' of \(package) (it has \(known))", kind: .failed))
+                    return
+                }
             }
-            selected = [release]
         } else {
             selected = releases.filter { !$0.withdrawn }
         }

@@ -95,6 +95,24 @@ struct MirrorClientTests {
         await larder.stop()
     }
 
+    @Test("version ranges in each ecosystem's own syntax select every matching, non-yanked version")
+    func ranges() async throws {
+        let upstream = try await Self.upstream()
+        let data = TestLarder.temporaryDirectory("mirror-ranges")
+        // larder-demo has 1.0.0 and a yanked 2.0.0; ranges never pick yanked versions.
+        let output = try await Self.mirror(["--dry-run", "pkg:pypi/larder-demo@>=1.0,<3", "pkg:npm/larder-lib@^1.0.0"], data: data, upstream: upstream)
+        #expect(output.contains("would fetch pkg:pypi/larder-demo@1.0.0 larder_demo-1.0.0-py3-none-any.whl"), "\(output)")
+        #expect(!output.contains("larder_demo-2.0.0"))
+        #expect(output.contains("would fetch pkg:npm/larder-lib@1.2.0 larder-lib-1.2.0.tgz"))
+        do {
+            _ = try await Self.mirror(["--dry-run", "pkg:npm/larder-app@~2.0"], data: data, upstream: upstream)
+            Issue.record("a range matching nothing was accepted")
+        } catch {
+            #expect("\(error)".contains("upstream has no version matching '~2.0' of larder-app (it has 1.0.0)"), "\(error)")
+        }
+        await upstream.stop()
+    }
+
     @Test("a dry run lists artifacts with sizes and fetches nothing; failures give a non-zero exit")
     func dryRunAndFailures() async throws {
         let upstream = try await Self.upstream()
@@ -110,7 +128,7 @@ struct MirrorClientTests {
         } catch {
             let text = "\(error)"
             #expect(text.contains("exited with 1"))
-            #expect(text.contains("upstream has no version '9.9.9'"))
+            #expect(text.contains("upstream has no version matching '9.9.9'"))
             #expect(text.contains("no-such-package"))
             #expect(text.contains("not a valid package URL"))
         }

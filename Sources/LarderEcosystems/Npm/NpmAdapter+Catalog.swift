@@ -24,3 +24,7 @@ extension NpmAdapter: PackageCatalog {
         }
     }
 }
+
+extension NpmAdapter {
+    public func versionRange(_ text: String) throws -> VersionRange { try NpmSemver.range(text) }
+}

@@ -44,3 +44,7 @@ extension PyPIAdapter: PackageCatalog {
         return nil
     }
 }
+
+extension PyPIAdapter {
+    public func versionRange(_ text: String) throws -> VersionRange { try PEP440.specifiers(text) }
+}
