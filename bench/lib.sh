@@ -50,6 +50,7 @@ http {
     listen 127.0.0.1:$port;
     root $www;
     location = /npm/bench-files { default_type application/json; alias $www/npm/bench-files.json; }
+    location ~ ^/npm/(sbom-pkg-[0-9]+)$ { default_type application/json; try_files /npm/\$1.json =404; }
   }
 }
 CONF

@@ -33,9 +33,11 @@ def main():
     p.add_argument("--port", type=int, required=True, help="port nginx serves the upstream on")
     p.add_argument("--packages", type=int, default=30)
     p.add_argument("--big", action="store_true", help="also write a 1 GiB artifact")
+    p.add_argument("--sbom-packages", type=int, default=0, help="npm packages to list in sbom.json (each with its own package document)")
     a = p.parse_args()
     www = os.path.join(a.out, "www")
     os.makedirs(os.path.join(www, "files"), exist_ok=True)
+    os.makedirs(os.path.join(www, "simple"), exist_ok=True)
     names = []
     for i in range(a.packages):
         name = f"benchpkg-{i:02d}"
@@ -73,5 +75,26 @@ def main():
             "integrity": "sha512-" + base64.b64encode(h.digest()).decode()}}
     with open(os.path.join(www, "npm", "bench-files.json"), "w") as f:
         json.dump({"name": "bench-files", "dist-tags": {"latest": "1.0.0"}, "versions": versions}, f)
+
+    # npm packages for the SBOM benchmark: tarballs of 8 KiB to 256 KiB, a document each.
+    components = []
+    for i in range(a.sbom_packages):
+        name = f"sbom-pkg-{i:03d}"
+        size = 8192 + (i * 104729) % (248 << 10)
+        data = os.urandom(size)
+        os.makedirs(os.path.join(www, "npm", name, "-"), exist_ok=True)
+        with open(os.path.join(www, "npm", name, "-", f"{name}-1.0.0.tgz"), "wb") as f:
+            f.write(data)
+        doc = {"name": name, "dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": {"name": name, "version": "1.0.0", "dist": {
+            "tarball": f"http://127.0.0.1:{a.port}/npm/{name}/-/{name}-1.0.0.tgz",
+            "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()}}}}
+        with open(os.path.join(www, "npm", f"{name}.json"), "w") as f:
+            json.dump(doc, f)
+        components.append({"type": "library", "name": name, "version": "1.0.0", "purl": f"pkg:npm/{name}@1.0.0"})
+    if components:
+        with open(os.path.join(a.out, "sbom.json"), "w") as f:
+            json.dump({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": components}, f)
+        with open(os.path.join(a.out, "tarball-urls.txt"), "w") as f:
+            f.write("".join(f"http://127.0.0.1:{a.port}/npm/sbom-pkg-{i:03d}/-/sbom-pkg-{i:03d}-1.0.0.tgz\n" for i in range(a.sbom_packages)))
 
 main()

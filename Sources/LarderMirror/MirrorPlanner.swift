@@ -16,23 +16,47 @@ public struct MirrorPlanner: Sendable {
         self.catalogs = Dictionary(catalogs.map { ($0.ecosystem, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Plans `purls`, adding `problems` found while reading the inputs.
-    public func plan(_ purls: [PackageURL], problems: [MirrorProblem] = []) async -> MirrorPlan {
+    /// Plans `purls`, `concurrency` packages at a time, adding `problems` found while reading
+    /// the inputs. The plan keeps the inputs' order.
+    public func plan(_ purls: [PackageURL], problems: [MirrorProblem] = [], concurrency: Int = 8) async -> MirrorPlan {
+        var parts = [MirrorPlan?](repeating: nil, count: purls.count)
+        await withTaskGroup(of: (Int, MirrorPlan).self) { group in
+            var next = 0
+            func start() {
+                guard next < purls.count else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, await self.planOne(purls[index])) }
+            }
+            for _ in 0..<max(concurrency, 1) { start() }
+            while let (index, part) = await group.next() {
+                parts[index] = part
+                start()
+            }
+        }
         var plan = MirrorPlan()
         plan.problems = problems
         var seen = Set<String>()
-        for purl in purls {
-            do {
-                try await add(purl, to: &plan, seen: &seen)
-            } catch {
-                let message = (error as? LarderError)?.message ?? "\(error)"
-                plan.problems.append(MirrorProblem(subject: purl.description, reason: message, kind: .failed))
-            }
+        for part in parts.compactMap({ $0 }) {
+            plan.metadataDocuments += part.metadataDocuments
+            plan.problems += part.problems
+            plan.artifacts += part.artifacts.filter { seen.insert($0.route.key).inserted }
         }
         return plan
     }
 
-    private func add(_ purl: PackageURL, to plan: inout MirrorPlan, seen: inout Set<String>) async throws {
+    private func planOne(_ purl: PackageURL) async -> MirrorPlan {
+        var plan = MirrorPlan()
+        do {
+            try await add(purl, to: &plan)
+        } catch {
+            let message = (error as? LarderError)?.message ?? "\(error)"
+            plan.problems.append(MirrorProblem(subject: purl.description, reason: message, kind: .failed))
+        }
+        return plan
+    }
+
+    private func add(_ purl: PackageURL, to plan: inout MirrorPlan) async throws {
         guard let catalog = catalogs[purl.type] else {
             let served = catalogs.keys.sorted().joined(separator: ", ")
             plan.problems.append(MirrorProblem(subject: purl.description, reason: "Larder does not serve \(purl.type) packages yet (it serves \(served))", kind: .unsupported))
@@ -69,7 +93,7 @@ public struct MirrorPlanner: Sendable {
             selected = releases.filter { !$0.withdrawn }
         }
         for release in selected {
-            for artifact in release.artifacts where seen.insert(artifact.route.key).inserted {
+            for artifact in release.artifacts {
                 let cached = try await engine.lookup(artifact.route.key) != nil
                 var versioned = "pkg:\(purl.type)/\(package)@\(release.version)"
                 if let v = try? PackageURL(type: purl.type, namespace: purl.namespace, name: purl.name, version: release.version) { versioned = v.description }

@@ -65,7 +65,7 @@ struct MirrorCommand: AsyncParsableCommand {
         let stack = try LarderStack(configuration: configuration, logger: Logger(label: "larder"))
         let output = MirrorOutput(terminal: isatty(STDOUT_FILENO) == 1)
         output.line("planning \(inputs.purls.count) package\(inputs.purls.count == 1 ? "" : "s")…")
-        let plan = await MirrorPlanner(engine: stack.engine, catalogs: stack.catalogs).plan(inputs.purls, problems: inputs.problems)
+        let plan = await MirrorPlanner(engine: stack.engine, catalogs: stack.catalogs).plan(inputs.purls, problems: inputs.problems, concurrency: concurrency)
         for problem in plan.problems { output.line("\(problem.kind == .failed ? "failed" : "not mirrored"): \(problem)") }
 
         if dryRun {
