@@ -39,6 +39,7 @@ let package = Package(
             name: "LarderSQLite",
             dependencies: [
                 "LarderCore",
+                "LarderMirror",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -52,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "LarderMirror",
-            dependencies: ["LarderCore", "LarderEcosystems"]
+            dependencies: ["LarderCore", "LarderEcosystems", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "LarderServer",
@@ -60,8 +61,10 @@ let package = Package(
                 "LarderCore",
                 "LarderSQLite",
                 "LarderEcosystems",
+                "LarderMirror",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

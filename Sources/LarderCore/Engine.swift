@@ -180,7 +180,7 @@ public final class Engine: Sendable {
         switch startOrJoinFill(route) {
         case .stored(let entry): return (entry, false)
         case .fill(let fill):
-            switch await fill.outcome() {
+            switch try await fill.outcome() {
             case .committed(let entry): return (entry, true)
             case .failed(let error): throw error
             }

@@ -83,12 +83,18 @@ final class Fill: Sendable {
         }
     }
 
-    /// Waits for the fill to end.
-    func outcome() async -> Outcome {
-        while true {
-            let (outcome, version) = state.withLock { ($0.outcome, $0.version) }
-            if let outcome { return outcome }
-            await waitForChange(after: version)
+    /// Waits for the fill to end; a cancelled caller stops waiting (the download goes on for
+    /// the others).
+    func outcome() async throws -> Outcome {
+        try await withTaskCancellationHandler {
+            while true {
+                try Task.checkCancellation()
+                let (outcome, version) = state.withLock { ($0.outcome, $0.version) }
+                if let outcome { return outcome }
+                await waitForChange(after: version)
+            }
+        } onCancel: {
+            self.update { _ in }
         }
     }
 

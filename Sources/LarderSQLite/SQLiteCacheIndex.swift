@@ -43,6 +43,13 @@ public final class SQLiteCacheIndex: CacheIndex {
                 t.column("bytesFetched", .integer).notNull().defaults(to: 0)
             }
         }
+        migrator.registerMigration("v2-mirror-jobs") { db in
+            try db.create(table: "mirrorJob") { t in
+                t.primaryKey("id", .text)
+                t.column("createdAt", .text).notNull().indexed()
+                t.column("json", .text).notNull()
+            }
+        }
         return migrator
     }
 

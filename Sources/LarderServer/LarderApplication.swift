@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import LarderCore
 import LarderEcosystems
+import LarderMirror
 import LarderSQLite
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A ready-to-run Larder: the engine over the embedded store, the ecosystem adapters, and the
 /// Hummingbird application serving them.
@@ -15,17 +17,24 @@ public struct LarderApplication: Sendable {
     public let application: Application<LarderResponder>
 
     /// Builds Larder from `configuration`; `onServerRunning` receives the bound port.
-    public init(configuration: LarderConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws {
+    public init(configuration: LarderConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         var logger = logger ?? Logger(label: "larder")
         logger.logLevel = configuration.logLevel
         let stack = try LarderStack(configuration: configuration, logger: logger)
         let engine = stack.engine
-        let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger)
+        var services: [any Service] = [EngineService(engine: engine)]
+        var mirrorJobs: MirrorJobs?
+        if configuration.mirrorAPI {
+            let jobs = try await MirrorJobs(engine: engine, catalogs: stack.catalogs, store: SQLiteMirrorJobStore(index: stack.store.index), logger: logger)
+            services.append(MirrorJobsService(jobs: jobs))
+            mirrorJobs = jobs
+        }
+        let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs)
         self.engine = engine
         self.application = Application(
             responder: responder,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Larder"),
-            services: [EngineService(engine: engine)],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
@@ -38,10 +47,13 @@ public struct LarderStack: Sendable {
     public let engine: Engine
     /// The ecosystem adapters, by mount point order.
     public let adapters: [any EcosystemAdapter]
+    /// The embedded store the engine uses.
+    public let store: LarderStore
 
     /// Builds the stack from `configuration`.
     public init(configuration: LarderConfiguration, logger: Logger) throws {
         let store = try LarderStore(dataDirectory: configuration.dataDirectory)
+        self.store = store
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: Upstream(timeouts: configuration.timeouts, logger: logger),
             configuration: configuration.engine, logger: logger)
@@ -68,5 +80,16 @@ public struct LarderStore: Sendable {
         }
         index = try SQLiteCacheIndex(path: dataDirectory + "/index.sqlite")
         blobs = try FileBlobStore(root: dataDirectory)
+    }
+}
+
+/// Cancels running mirror jobs when the server shuts down gracefully (they become interrupted
+/// and can be resumed after a restart).
+struct MirrorJobsService: Service {
+    let jobs: MirrorJobs
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await jobs.shutdown()
     }
 }

@@ -25,8 +25,10 @@ public struct LarderConfiguration: Sendable {
     public var engine = EngineConfiguration()
     /// Upstream timeouts.
     public var timeouts = UpstreamTimeouts()
-    /// Largest request body accepted (pass-through requests such as npm audit).
+    /// Largest request body accepted (npm audit pass-through, mirror API requests).
     public var maxRequestBody: Int = 16 << 20
+    /// Whether `/api/mirror` is served.
+    public var mirrorAPI = false
     /// Log level.
     public var logLevel: Logger.Level = .info
 
@@ -158,6 +160,16 @@ public struct ConfigurationKey: Sendable {
         },
         ConfigurationKey(name: "read_chunk_kb", environment: "LARDER_READ_CHUNK_KB", flag: "read-chunk-kb", help: "KiB read from disk at a time when streaming a large object (default 1024)") { v, c in
             c.engine.chunkSize = try positiveNumber(v) << 10
+        },
+        ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
+            switch v.lowercased() {
+            case "true", "yes", "on", "1": c.mirrorAPI = true
+            case "false", "no", "off", "0": c.mirrorAPI = false
+            default: throw ConfigurationError("expected true or false, got '\(v)'")
+            }
+        },
+        ConfigurationKey(name: "max_request_body_kb", environment: "LARDER_MAX_REQUEST_BODY_KB", flag: "max-request-body-kb", help: "largest request body in KiB (mirror API requests, npm audit) (default 16384)") { v, c in
+            c.maxRequestBody = try positiveNumber(v) << 10
         },
         ConfigurationKey(name: "log_level", environment: "LARDER_LOG_LEVEL", flag: "log-level", help: "trace, debug, info, notice, warning, error or critical (default info)") { v, c in
             guard let level = Logger.Level(rawValue: v.lowercased()) else { throw ConfigurationError("expected trace, debug, info, notice, warning, error or critical, got '\(v)'") }

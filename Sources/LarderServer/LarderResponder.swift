@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LarderCore
+import LarderMirror
 import Logging
 import NIOCore
 
@@ -14,13 +15,15 @@ public struct LarderResponder: HTTPResponder {
     let adapters: [String: any EcosystemAdapter]
     let configuration: LarderConfiguration
     let logger: Logger
+    let mirrorAPI: MirrorAPI?
 
-    /// Creates the responder.
-    public init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger) {
+    /// Creates the responder; `mirrorJobs` is nil when the mirror API is off.
+    public init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, mirrorJobs: MirrorJobs? = nil) {
         self.engine = engine
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
         self.configuration = configuration
         self.logger = logger
+        self.mirrorAPI = mirrorJobs.map(MirrorAPI.init(jobs:))
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -43,21 +46,21 @@ public struct LarderResponder: HTTPResponder {
             return Self.json("{\"status\":\"ok\"}\n")
         case "stats" where path.segments.count == 1:
             return try await stats()
+        case "openapi.json" where path.segments.count == 1:
+            return EngineResponse(status: 200, headers: [("Content-Type", "application/json")], body: .buffer(ByteBuffer(string: OpenAPIDocument.json)))
+        case "api" where path.segments.count >= 2 && path.segments[1] == "mirror":
+            guard let mirrorAPI else {
+                throw LarderError.notFound("the mirror API is off: enable it with mirror_api: true (LARDER_MIRROR_API=true or --mirror-api true)")
+            }
+            try path.requireNoEncodedSlash()
+            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await body(of: request, method: method))
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            var body: ByteBuffer?
-            if method == .post || method == .put || method == .patch {
-                do {
-                    body = try await request.body.collect(upTo: configuration.maxRequestBody)
-                } catch {
-                    throw LarderError(.payloadTooLarge, "request body is larger than \(configuration.maxRequestBody) bytes")
-                }
-            }
             let clientRequest = ClientRequest(
                 method: method, path: path.dropping(first: 1), query: query, headers: headers,
-                baseURL: try baseURL(for: request), body: body)
+                baseURL: try baseURL(for: request), body: try await body(of: request, method: method))
             do {
                 switch try await adapter.resolve(clientRequest, engine: engine) {
                 case .response(let response): return response
@@ -70,7 +73,17 @@ public struct LarderResponder: HTTPResponder {
             }
         default:
             let mounts = adapters.keys.sorted().map { "/\($0)/" }.joined(separator: ", ")
-            throw LarderError.notFound("nothing is served at \(rawPath.prefix(200)); Larder serves \(mounts), /health and /stats")
+            throw LarderError.notFound("nothing is served at \(rawPath.prefix(200)); Larder serves \(mounts), /api/mirror, /health, /stats and /openapi.json")
+        }
+    }
+
+    /// The body of a write, bounded by `max_request_body`; nil for reads.
+    private func body(of request: Request, method: ClientRequest.Method) async throws(LarderError) -> ByteBuffer? {
+        guard method == .post || method == .put || method == .patch else { return nil }
+        do {
+            return try await request.body.collect(upTo: configuration.maxRequestBody)
+        } catch {
+            throw LarderError(.payloadTooLarge, "the request body is larger than \(configuration.maxRequestBody) bytes (max_request_body)")
         }
     }
 

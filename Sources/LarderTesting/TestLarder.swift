@@ -32,7 +32,7 @@ public final class TestLarder: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "larder-test")
         logger.logLevel = configuration.logLevel
-        let larder = try LarderApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
+        let larder = try await LarderApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
         let group = ServiceGroup(services: [larder.application], gracefulShutdownSignals: [], logger: logger)
         self.task = Task { try await group.run() }
         var bound = 0

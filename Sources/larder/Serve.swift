@@ -16,7 +16,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "larder")
-        let larder = try LarderApplication(configuration: configuration, logger: logger) { port in
+        let larder = try await LarderApplication(configuration: configuration, logger: logger) { port in
             logger.notice("Larder is serving", metadata: [
                 "address": "\(configuration.host):\(port)",
                 "data_dir": "\(configuration.dataDirectory)",

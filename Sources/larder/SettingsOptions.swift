@@ -30,6 +30,10 @@ struct SettingsOptions: ParsableArguments {
     var memoryObjectLimitKB: String?
     @Option(name: .customLong("read-chunk-kb"), help: "KiB read from disk at a time when streaming a large object.")
     var readChunkKB: String?
+    @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
+    var mirrorAPI: String?
+    @Option(name: .customLong("max-request-body-kb"), help: "Largest request body in KiB (default 16384).")
+    var maxRequestBodyKB: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
@@ -39,7 +43,7 @@ struct SettingsOptions: ParsableArguments {
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-pypi", upstreamPyPI), ("upstream-npm", upstreamNpm), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
         ]
         return given.reduce(into: [:]) { result, pair in if let value = pair.1 { result[pair.0] = value } }
     }
