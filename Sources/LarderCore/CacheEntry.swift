@@ -113,4 +113,13 @@ public protocol BlobStore: Sendable {
     func delete(digest: String) async throws
     /// Removes staging files left over by a crash.
     func removeLeftovers() throws -> Int
+    /// Waits until no other process sharing the store is filling `key`, and holds that right
+    /// until the lock is released, so that processes sharing a store download a key once.
+    func lockFill(key: String) async throws -> any FillLock
+}
+
+/// The right to fill one key, across processes sharing a store.
+public protocol FillLock: Sendable {
+    /// Gives the right up.
+    func release()
 }

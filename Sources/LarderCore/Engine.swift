@@ -100,6 +100,9 @@ public final class Engine: Sendable {
             case .success(let h): head = h
             case .failure(let error): throw error
             }
+            if let stored = head.stored, let response = try await serveStored(stored, route: route, request: request) {
+                return response
+            }
             var headers: [(String, String)] = [("Content-Type", route.contentType), ("X-Larder-Cache", "MISS")]
             if let length = head.contentLength { headers.append(("Content-Length", "\(length)")) }
             if isHead { return EngineResponse(status: 200, headers: headers) }
@@ -181,7 +184,7 @@ public final class Engine: Sendable {
         case .stored(let entry): return (entry, false)
         case .fill(let fill):
             switch try await fill.outcome() {
-            case .committed(let entry): return (entry, true)
+            case .committed(let entry, let fetched): return (entry, fetched)
             case .failed(let error): throw error
             }
         }
@@ -189,8 +192,19 @@ public final class Engine: Sendable {
 
     private func runFill(_ fill: Fill, route: Route) async {
         var stagingPath: String?
+        var lock: (any FillLock)?
+        defer { lock?.release() }
         do {
             guard accepting.withLock({ $0 }) else { throw LarderError(.shuttingDown, "Larder is shutting down") }
+            // Another process sharing the store may be filling the key, or may have filled it.
+            lock = try await blobs.lockFill(key: route.key)
+            if let entry = try await index.entry(forKey: route.key), try await blobs.size(ofDigest: entry.digest) != nil {
+                entries.set(route.key, entry)
+                fill.publishHead(.success(Fill.Head(contentLength: entry.size, stored: entry)))
+                fill.finish(.committed(entry, fetched: false))
+                fills.withLock { _ = $0.removeValue(forKey: route.key) }
+                return
+            }
             let origin = try await route.origin()
             let response = try await upstream.send(origin.request)
             guard response.status == 200 else {
@@ -234,7 +248,7 @@ public final class Engine: Sendable {
                 sourceURL: origin.request.displayURL, fetchedAt: now, storedAt: now)
             try await index.put(entry)
             entries.set(route.key, entry)
-            fill.finish(.committed(entry))
+            fill.finish(.committed(entry, fetched: true))
             logger.info("artifact stored", metadata: ["key": "\(route.key)", "size": "\(entry.size)", "sha256": "\(entry.digest)"])
         } catch {
             let mapped = (error as? LarderError) ?? Upstream.map(error, url: route.key)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 
@@ -15,6 +16,7 @@ public struct FileBlobStore: BlobStore {
         self.root = root
         try FileManager.default.createDirectory(atPath: root + "/blobs/sha256", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/tmp", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/locks", withIntermediateDirectories: true)
     }
 
     /// The file holding blob `digest`.
@@ -85,6 +87,29 @@ public struct FileBlobStore: BlobStore {
         unlink(path(ofDigest: digest))
     }
 
+    /// An advisory `flock` on `locks/<sha256 of key>.lock`, polled so no thread blocks while
+    /// another process downloads. The lock dies with its process, so a crash frees it.
+    public func lockFill(key: String) async throws -> any FillLock {
+        let path = "\(root)/locks/\(SHA256.hash(data: Data(key.utf8)).hexDigest).lock"
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw LarderError(.internalError, "cannot open lock \(path): \(String(cString: strerror(errno)))") }
+        var waits = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard errno == EWOULDBLOCK || errno == EINTR else {
+                close(fd)
+                throw LarderError(.internalError, "cannot lock \(path): \(String(cString: strerror(errno)))")
+            }
+            do {
+                try await Task.sleep(for: .milliseconds(waits < 20 ? 10 : 50))
+            } catch {
+                close(fd)
+                throw error
+            }
+            waits += 1
+        }
+        return FileFillLock(fd: fd)
+    }
+
     public func removeLeftovers() throws -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: stagingDir)) ?? []
         var removed = 0
@@ -101,4 +126,23 @@ public struct FileBlobStore: BlobStore {
         guard parts.count > 2, parts[0] == "fill", let pid = pid_t(parts[1]), pid != getpid() else { return false }
         return kill(pid, 0) == 0 || errno == EPERM
     }
+}
+
+/// A held `flock`; closing the descriptor releases it.
+final class FileFillLock: FillLock, @unchecked Sendable {
+    private var fd: Int32
+    private let lock = NSLock()
+
+    init(fd: Int32) { self.fd = fd }
+
+    func release() {
+        lock.lock()
+        defer { lock.unlock() }
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+    }
+
+    deinit { release() }
 }

@@ -12,10 +12,14 @@ final class Fill: Sendable {
     /// What readers learn once upstream answers.
     struct Head: Sendable {
         var contentLength: Int64?
+        /// Set when another process sharing the store committed the key meanwhile: readers serve
+        /// that entry instead of this fill's bytes.
+        var stored: CacheEntry?
     }
 
     enum Outcome: Sendable {
-        case committed(CacheEntry)
+        /// Stored; `fetched` is false when another process had stored it.
+        case committed(CacheEntry, fetched: Bool)
         case failed(LarderError)
     }
 

@@ -201,6 +201,27 @@ struct EngineArtifactTests {
         #expect(try await harness.engine.lookup(route.key) == nil)
     }
 
+    @Test("two engines sharing one store (as larder serve and larder mirror do) download a key once")
+    func sharedStoreSingleFlight() async throws {
+        let upstream = try await FixtureRegistry()
+        defer { Task { await upstream.stop() } }
+        let data = payload(1 << 20)
+        upstream.set("/shared.bin", body: ByteBuffer(bytes: data), fault: .trickle(pieces: 20, pause: .milliseconds(20)))
+        let first = try EngineHarness()
+        let second = try EngineHarness(directory: first.directory)
+        let route = first.artifact(upstream.url, "/shared.bin", integrity: sha256Integrity(data))
+        async let a = collect(await first.get(route))
+        async let b = collect(await second.get(route))
+        let (bodyA, bodyB) = try await (a, b)
+        #expect(bodyA == data)
+        #expect(bodyB == data)
+        #expect(upstream.requests(to: "/shared.bin") == 1)
+        #expect(first.storedBlobs().count == 1)
+        // The mirror's view: already stored, nothing fetched.
+        let third = try EngineHarness(directory: first.directory)
+        #expect(try await third.engine.ensureArtifact(route).fetched == false)
+    }
+
     @Test("large artifacts stream from disk in chunks; small ones are served from memory")
     func largeAndSmallHits() async throws {
         let upstream = try await FixtureRegistry()
