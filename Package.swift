@@ -53,7 +53,7 @@ let package = Package(
         ),
         .target(
             name: "LarderMirror",
-            dependencies: ["LarderCore", "LarderEcosystems", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LarderCore", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "LarderServer",
