@@ -27,13 +27,34 @@ public struct LarderResponder: HTTPResponder {
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
         let answer: EngineResponse
         do {
             answer = try await route(request)
         } catch {
             answer = .error(error)
         }
+        logAccess(request, answer, since: started)
         return Self.response(answer)
+    }
+
+    /// One structured line per request: at `info` when upstream was involved or the request
+    /// failed (misses, pass-through, errors), at `debug` for cache hits, so the hit path costs
+    /// no logging unless asked for.
+    private func logAccess(_ request: Request, _ answer: EngineResponse, since started: ContinuousClock.Instant) {
+        guard logger.logLevel <= .info else { return }
+        // The engine writes this header name exactly so: no case-folding on the hit path.
+        let cache = answer.headers.first(where: { $0.0 == "X-Larder-Cache" })?.1
+        let level: Logger.Level = answer.status >= 400 || cache == "MISS" || cache == "PASS" || cache == "STALE" ? .info : .debug
+        guard logger.logLevel <= level else { return }
+        let elapsed = ContinuousClock.now - started
+        logger.log(level: level, "request", metadata: [
+            "method": "\(request.method.rawValue)",
+            "path": "\(request.head.path?.prefix(300) ?? "")",
+            "status": "\(answer.status)",
+            "cache": "\(cache ?? "-")",
+            "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ])
     }
 
     private func route(_ request: Request) async throws(LarderError) -> EngineResponse {

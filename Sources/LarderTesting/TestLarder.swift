@@ -22,15 +22,16 @@ public final class TestLarder: Sendable {
     public var engine: Engine { larder.engine }
 
     /// Starts Larder; `configure` adjusts the configuration (upstreams, TTL) first. The data
-    /// directory is new unless one is given (to restart over the same store).
-    public init(dataDirectory: String? = nil, configure: (inout LarderConfiguration) throws -> Void = { _ in }) async throws {
+    /// directory is new unless one is given (to restart over the same store); `logHandler`
+    /// receives Larder's log records.
+    public init(dataDirectory: String? = nil, logHandler: (any LogHandler)? = nil, configure: (inout LarderConfiguration) throws -> Void = { _ in }) async throws {
         var configuration = LarderConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory ?? TestLarder.temporaryDirectory("larder-data")
         configuration.logLevel = ProcessInfo.processInfo.environment["LARDER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         try configure(&configuration)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "larder-test")
+        var logger = logHandler.map { handler in Logger(label: "larder-test") { _ in handler } } ?? Logger(label: "larder-test")
         logger.logLevel = configuration.logLevel
         let larder = try await LarderApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
         let group = ServiceGroup(services: [larder.application], gracefulShutdownSignals: [], logger: logger)

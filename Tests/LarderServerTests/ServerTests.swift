@@ -202,6 +202,29 @@ struct ServerTests {
         }
     }
 
+    @Test("an access log line per request: misses and errors at info, hits at debug")
+    func accessLog() async throws {
+        let upstream = try await FixtureRegistry()
+        upstream.publishNpm(name: "plain", versions: [("1.0.0", PackageFile(filename: "plain-1.0.0.tgz", data: Data("bytes".utf8)), [:])])
+        let handler = CapturingLogHandler()
+        let larder = try await TestLarder(logHandler: handler) {
+            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            $0.logLevel = .debug
+        }
+        _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")
+        _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")
+        _ = try await RawHTTP.send(port: larder.port, target: "/npm/%2e%2e/x")
+        await larder.stop()
+        await upstream.stop()
+        let lines = handler.all.filter { $0.message == "request" }
+        #expect(lines.count == 3)
+        #expect(lines.map { $0.metadata["cache"] ?? "" } == ["MISS", "HIT", "-"])
+        #expect(lines.map(\.level) == [.info, .debug, .info])
+        #expect(lines[2].metadata["status"] == "400")
+        #expect(lines[0].metadata["path"] == "/npm/plain/-/plain-1.0.0.tgz")
+        #expect(lines.allSatisfy { $0.metadata["method"] == "GET" && $0.metadata["ms"] != nil })
+    }
+
     @Test("conditional requests over HTTP: 304 for a known ETag")
     func conditionalOverHTTP() async throws {
         try await Self.withServers { upstream, larder in
