@@ -105,10 +105,10 @@ public protocol BlobStore: Sendable {
     func ingest(stagingPath: String, digest: String) async throws
     /// Size of blob `digest`, or nil when it is not stored.
     func size(ofDigest digest: String) async throws -> Int64?
-    /// Reads blob `digest` in chunks of about `chunkSize` bytes.
-    func read(digest: String, chunkSize: Int) async throws -> ByteChunks
-    /// Reads a whole blob into memory; for small objects only.
-    func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer
+    /// Reads blob `digest` in chunks of about `chunkSize` bytes; nil when it is not stored.
+    func read(digest: String, chunkSize: Int) async throws -> ByteChunks?
+    /// Reads a whole blob into memory, for small objects only; nil when it is not stored.
+    func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer?
     /// Deletes blob `digest` if stored.
     func delete(digest: String) async throws
     /// Removes staging files left over by a crash.

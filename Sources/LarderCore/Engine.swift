@@ -138,13 +138,12 @@ public final class Engine: Sendable {
     private func body(of entry: CacheEntry) async throws -> EngineResponse.Body? {
         if let buffer = hot.get(entry.digest) { return .buffer(buffer) }
         if entry.size <= Int64(configuration.memoryObjectLimit) {
-            guard try await blobs.size(ofDigest: entry.digest) != nil else { return nil }
-            let buffer = try await blobs.readAll(digest: entry.digest, maxSize: configuration.memoryObjectLimit)
+            guard let buffer = try await blobs.readAll(digest: entry.digest, maxSize: configuration.memoryObjectLimit) else { return nil }
             hot.set(entry.digest, buffer, cost: buffer.readableBytes)
             return .buffer(buffer)
         }
-        guard try await blobs.size(ofDigest: entry.digest) != nil else { return nil }
-        return .stream(try await blobs.read(digest: entry.digest, chunkSize: configuration.chunkSize).limitingInFlight(to: Engine.inFlightLimit))
+        guard let chunks = try await blobs.read(digest: entry.digest, chunkSize: configuration.chunkSize) else { return nil }
+        return .stream(chunks.limitingInFlight(to: Engine.inFlightLimit))
     }
 
     private func dropEntry(_ entry: CacheEntry) async throws {
@@ -287,11 +286,10 @@ public final class Engine: Sendable {
 
     private func storedMetadataBody(_ entry: CacheEntry) async throws -> ByteBuffer? {
         if let buffer = hot.get(entry.digest) { return buffer }
-        guard try await blobs.size(ofDigest: entry.digest) != nil else {
+        guard let buffer = try await blobs.readAll(digest: entry.digest, maxSize: configuration.maxMetadataBytes) else {
             try? await dropEntry(entry)
             return nil
         }
-        let buffer = try await blobs.readAll(digest: entry.digest, maxSize: configuration.maxMetadataBytes)
         hot.set(entry.digest, buffer, cost: buffer.readableBytes)
         return buffer
     }

@@ -48,11 +48,8 @@ public struct FileBlobStore: BlobStore {
         return Int64(info.st_size)
     }
 
-    public func read(digest: String, chunkSize: Int) async throws -> ByteChunks {
-        let path = path(ofDigest: digest)
-        guard let file = try PosixFile.openForReading(path) else {
-            throw LarderError(.internalError, "blob \(digest) is missing from the store")
-        }
+    public func read(digest: String, chunkSize: Int) async throws -> ByteChunks? {
+        guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else { return nil }
         let size = file.size()
         return ByteChunks(length: size) {
             var offset: Int64 = 0
@@ -68,10 +65,8 @@ public struct FileBlobStore: BlobStore {
         }
     }
 
-    public func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer {
-        guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else {
-            throw LarderError(.internalError, "blob \(digest) is missing from the store")
-        }
+    public func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer? {
+        guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else { return nil }
         let size = file.size()
         guard size <= Int64(maxSize) else { throw LarderError(.internalError, "blob \(digest) is larger than \(maxSize) bytes") }
         var all = ByteBufferAllocator().buffer(capacity: Int(size))

@@ -1,5 +1,5 @@
 import Foundation
-import LarderCore
+@testable import LarderCore
 import LarderTesting
 import NIOCore
 import Testing
@@ -220,6 +220,24 @@ struct EngineArtifactTests {
         // The mirror's view: already stored, nothing fetched.
         let third = try EngineHarness(directory: first.directory)
         #expect(try await third.engine.ensureArtifact(route).fetched == false)
+    }
+
+    @Test("a blob deleted from under its entry is fetched again, not answered with an error", arguments: [1000, 3 << 20])
+    func vanishedBlob(size: Int) async throws {
+        let upstream = try await FixtureRegistry()
+        defer { Task { await upstream.stop() } }
+        let data = payload(size)
+        upstream.set("/v.bin", body: ByteBuffer(bytes: data))
+        let harness = try EngineHarness { $0.memoryObjectLimit = 64 << 10 }
+        let route = harness.artifact(upstream.url, "/v.bin", integrity: sha256Integrity(data))
+        _ = try await collect(await harness.get(route))
+        let entry = try #require(try await harness.engine.lookup(route.key))
+        try FileManager.default.removeItem(atPath: harness.blobs.path(ofDigest: entry.digest))
+        harness.engine.hot.remove(entry.digest)
+        let again = await harness.get(route)
+        #expect(again.status == 200)
+        #expect(try await collect(again) == data)
+        #expect(upstream.requests(to: "/v.bin") == 2)
     }
 
     @Test("large artifacts stream from disk in chunks; small ones are served from memory")
