@@ -192,7 +192,12 @@ public final class Engine: Sendable {
     private func runFill(_ fill: Fill, route: Route) async {
         var stagingPath: String?
         var lock: (any FillLock)?
-        defer { lock?.release() }
+        defer {
+            // The entry is published before the fill leaves the table (see startOrJoinFill);
+            // the cross-process lock goes last.
+            fills.withLock { _ = $0.removeValue(forKey: route.key) }
+            lock?.release()
+        }
         do {
             guard accepting.withLock({ $0 }) else { throw LarderError(.shuttingDown, "Larder is shutting down") }
             // Another process sharing the store may be filling the key, or may have filled it.
@@ -201,7 +206,6 @@ public final class Engine: Sendable {
                 entries.set(route.key, entry)
                 fill.publishHead(.success(Fill.Head(contentLength: entry.size, stored: entry)))
                 fill.finish(.committed(entry, fetched: false))
-                fills.withLock { _ = $0.removeValue(forKey: route.key) }
                 return
             }
             let origin = try await route.origin()
@@ -257,7 +261,6 @@ public final class Engine: Sendable {
             }
             fill.finish(.failed(mapped))
         }
-        fills.withLock { _ = $0.removeValue(forKey: route.key) }
     }
 
     private func statusError(_ status: Int, url: String) -> LarderError {
