@@ -26,11 +26,7 @@ public struct SBOM: Sendable {
 
     /// The distinct valid package URLs of the components, in document order.
     public var packageURLs: [PackageURL] {
-        var seen = Set<PackageURL>()
-        return components.compactMap { component in
-            guard case .success(let purl)? = component.packageURL, seen.insert(purl).inserted else { return nil }
-            return purl
-        }
+        components.compactMap { try? $0.packageURL?.get() }.uniqued()
     }
 
     /// Reads a document, detecting its format from its content.

@@ -23,8 +23,7 @@ public struct Lockfile: Sendable {
 
     /// The distinct package URLs, in file order.
     public var packageURLs: [PackageURL] {
-        var seen = Set<PackageURL>()
-        return packages.compactMap { $0.packageURL }.filter { seen.insert($0).inserted }
+        packages.compactMap(\.packageURL).uniqued()
     }
 
     /// Reads a lockfile. Its format comes from `filename` when that is a known lockfile name,
