@@ -128,13 +128,8 @@ struct SBOMTests {
     func fuzz() throws {
         let seeds = try ["cyclonedx/SBOM_laravel-7.12.0_bom.1.2.xml", "cyclonedx/SBOM_laravel-7.12.0_bom.1.3.json", "spdx/software_example11_spdx2.3_sbom.spdx.json", "spdx/software_example11_spdx3.0_sbom.spdx3.json"]
             .map { try Data(contentsOf: Corpora.root.appendingPathComponent($0)) }
-        var state: UInt64 = 0x0bad_5eed
-        func next(_ bound: Int) -> Int {
-            state ^= state << 13
-            state ^= state >> 7
-            state ^= state << 17
-            return Int(state % UInt64(bound))
-        }
+        var random = PackageURLFuzzTests.Generator(state: 0x0bad_5eed)
+        func next(_ bound: Int) -> Int { random.next(bound) }
         var read = 0
         for _ in 0..<1_000 {
             var bytes = [UInt8](seeds[next(seeds.count)])
