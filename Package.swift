@@ -1,6 +1,13 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Hummingbird's own settings: explicit `any` for existentials, and imports internal unless a
+/// module's public interface needs them (`public import`).
+let settings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 let package = Package(
     name: "Larder",
     platforms: [.macOS(.v15)],
@@ -18,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
@@ -32,8 +40,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .target(
             name: "LarderSQLite",
@@ -41,19 +51,23 @@ let package = Package(
                 "LarderCore",
                 "LarderMirror",
                 .product(name: "GRDB", package: "GRDB.swift"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .target(
             name: "LarderEcosystems",
             dependencies: [
                 "LarderCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .target(
             name: "LarderMirror",
-            dependencies: ["LarderCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["LarderCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: settings
         ),
         .target(
             name: "LarderServer",
@@ -66,7 +80,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .executableTarget(
             name: "larder",
@@ -75,7 +90,8 @@ let package = Package(
                 "LarderMirror",
                 "LarderServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .target(
             name: "LarderTesting",
@@ -83,11 +99,13 @@ let package = Package(
                 "LarderCore",
                 "LarderServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: settings
         ),
         .testTarget(name: "LarderCoreTests", dependencies: ["LarderCore", "LarderSQLite", "LarderTesting"]),
-        .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems"]),
+        .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems", "LarderTesting"]),
         .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(
             name: "LarderServerTests",

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The package URLs a mirror run starts from, gathered from the command line, SBOMs and
 /// lockfiles, with what cannot be mirrored reported instead of skipped.

@@ -1,6 +1,6 @@
 import Foundation
-import LarderCore
-import Logging
+public import LarderCore
+public import Logging
 import Synchronization
 
 /// Runs mirror jobs in the background: starts, tracks, persists, cancels and resumes them, and

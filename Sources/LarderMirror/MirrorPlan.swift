@@ -1,4 +1,4 @@
-import LarderCore
+public import LarderCore
 
 /// What a mirror run will fetch, and what it cannot, with reasons.
 public struct MirrorPlan: Sendable {

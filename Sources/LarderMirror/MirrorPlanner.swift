@@ -1,5 +1,5 @@
 import Foundation
-import LarderCore
+public import LarderCore
 
 /// Turns package URLs into a plan: for each, the ecosystem's catalog names the metadata clients
 /// need (which the planner caches) and the releases with their artifacts (which it selects by
@@ -62,7 +62,7 @@ public struct MirrorPlanner: Sendable {
             plan.problems.append(MirrorProblem(subject: purl.description, reason: "Larder does not serve \(purl.type) packages yet (it serves \(served))", kind: .unsupported))
             return
         }
-        let package = CatalogPackage(namespace: purl.namespace, name: purl.name)
+        let package = CatalogPackage(namespace: purl.namespace, name: purl.name, qualifiers: purl.qualifiers)
         for route in try catalog.metadataRoutes(for: package) {
             _ = try await engine.metadata(route)
             plan.metadataDocuments += 1
@@ -93,10 +93,11 @@ public struct MirrorPlanner: Sendable {
             selected = releases.filter { !$0.withdrawn }
         }
         for release in selected {
-            for artifact in release.artifacts {
+            let companions = try await catalog.companions(of: release, package: package, engine: engine)
+            for artifact in release.artifacts + companions {
                 let cached = try await engine.lookup(artifact.route.key) != nil
                 var versioned = "pkg:\(purl.type)/\(package)@\(release.version)"
-                if let v = try? PackageURL(type: purl.type, namespace: purl.namespace, name: purl.name, version: release.version) { versioned = v.description }
+                if let v = try? PackageURL(type: purl.type, namespace: purl.namespace, name: purl.name, version: release.version, qualifiers: purl.qualifiers) { versioned = v.description }
                 plan.artifacts.append(PlannedArtifact(package: versioned, filename: artifact.filename, size: artifact.size, route: artifact.route, cached: cached))
             }
         }

@@ -1,4 +1,4 @@
-import LarderCore
+public import LarderCore
 
 /// What a mirror run did.
 public struct MirrorSummary: Sendable {

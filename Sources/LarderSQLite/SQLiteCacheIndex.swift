@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import GRDB
-import LarderCore
+public import LarderCore
 
 /// The embedded cache index: a SQLite database in WAL mode, safe to share between a running
 /// `larder serve` and other `larder` commands on the same data directory.
@@ -50,6 +50,13 @@ public final class SQLiteCacheIndex: CacheIndex {
                 t.column("json", .text).notNull()
             }
         }
+        migrator.registerMigration("v3-entry-upstream-headers-checksums") { db in
+            try db.alter(table: "entry") { t in
+                t.add(column: "upstream", .text)
+                t.add(column: "headers", .text)
+                t.add(column: "checksums", .text)
+            }
+        }
         return migrator
     }
 
@@ -63,12 +70,13 @@ public final class SQLiteCacheIndex: CacheIndex {
         try await pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT OR REPLACE INTO entry (key, ecosystem, kind, digest, size, contentType, etag, lastModified, sourceURL, fetchedAt, storedAt)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR REPLACE INTO entry (key, ecosystem, kind, digest, size, contentType, etag, lastModified, sourceURL, fetchedAt, storedAt, upstream, headers, checksums)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     entry.key, entry.ecosystem, entry.kind.rawValue, entry.digest, entry.size, entry.contentType, entry.etag,
                     entry.lastModified, entry.sourceURL, entry.fetchedAt.timeIntervalSince1970, entry.storedAt.timeIntervalSince1970,
+                    entry.upstream, Self.json(entry.headers), Self.json(Dictionary(uniqueKeysWithValues: entry.checksums.map { ($0.key.rawValue, $0.value) })),
                 ])
         }
     }
@@ -80,10 +88,11 @@ public final class SQLiteCacheIndex: CacheIndex {
     }
 
     @discardableResult
-    public func remove(key: String) async throws -> CacheEntry? {
+    public func remove(key: String, ifDigest digest: String?) async throws -> CacheEntry? {
         try await pool.write { db in
-            let existing = try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]).map(Self.entry(from:))
-            try db.execute(sql: "DELETE FROM entry WHERE key = ?", arguments: [key])
+            guard let existing = try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]).map(Self.entry(from:)) else { return nil }
+            if let digest, existing.digest != digest { return nil }
+            try db.execute(sql: "DELETE FROM entry WHERE key = ? AND digest = ?", arguments: [key, existing.digest])
             return existing
         }
     }
@@ -136,6 +145,20 @@ public final class SQLiteCacheIndex: CacheIndex {
             key: row["key"], ecosystem: row["ecosystem"], kind: Route.Kind(rawValue: row["kind"]) ?? .artifact, digest: row["digest"],
             size: row["size"], contentType: row["contentType"], etag: row["etag"], lastModified: row["lastModified"],
             sourceURL: row["sourceURL"], fetchedAt: Date(timeIntervalSince1970: row["fetchedAt"]),
-            storedAt: Date(timeIntervalSince1970: row["storedAt"]))
+            storedAt: Date(timeIntervalSince1970: row["storedAt"]), upstream: row["upstream"],
+            headers: decode(row["headers"]),
+            checksums: Dictionary(uniqueKeysWithValues: decode(row["checksums"]).compactMap { key, value in
+                Integrity.Algorithm(rawValue: key).map { ($0, value) }
+            }))
+    }
+
+    private static func json(_ map: [String: String]) -> String? {
+        guard !map.isEmpty, let data = try? JSONEncoder().encode(map) else { return nil }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private static func decode(_ text: String?) -> [String: String] {
+        guard let text, let map = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else { return [:] }
+        return map
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import LarderMirror
+public import LarderMirror
 
 /// Mirror jobs in the index database, so they survive restarts.
 public struct SQLiteMirrorJobStore: MirrorJobStore {

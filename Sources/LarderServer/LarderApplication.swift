@@ -1,10 +1,10 @@
 import Foundation
-import Hummingbird
-import LarderCore
+public import Hummingbird
+public import LarderCore
 import LarderEcosystems
 import LarderMirror
-import LarderSQLite
-import Logging
+public import LarderSQLite
+public import Logging
 import NIOCore
 import ServiceLifecycle
 
@@ -55,9 +55,9 @@ public struct LarderStack: Sendable {
         let store = try LarderStore(dataDirectory: configuration.dataDirectory)
         self.store = store
         engine = Engine(
-            index: store.index, blobs: store.blobs, upstream: Upstream(timeouts: configuration.timeouts, logger: logger),
+            index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),
             configuration: configuration.engine, logger: logger)
-        adapters = [PyPIAdapter(upstream: configuration.pypiUpstream), NpmAdapter(upstream: configuration.npmUpstream)]
+        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? []) }
     }
 
     /// The adapters that can describe packages to the mirror.

@@ -1,9 +1,9 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
-import LarderCore
-import LarderMirror
-import Logging
+public import Hummingbird
+public import LarderCore
+public import LarderMirror
+public import Logging
 import NIOCore
 
 /// Larder's HTTP front: checks the request path, hands requests under an adapter's mount point
@@ -77,24 +77,35 @@ public struct LarderResponder: HTTPResponder {
             return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await body(of: request, method: method))
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let clientRequest = ClientRequest(
-                method: method, path: path.dropping(first: 1), query: query, headers: headers,
-                baseURL: try baseURL(for: request), body: try await body(of: request, method: method))
             do {
-                switch try await adapter.resolve(clientRequest, engine: engine) {
-                case .response(let response): return response
-                case .route(let route): return await engine.serve(route, request: clientRequest)
-                }
-            } catch let error as LarderError {
-                throw error
+                return try await serve(request, with: adapter, path: path, query: query, method: method)
             } catch {
-                throw LarderError(.internalError, "\(error)")
+                return adapter.errorResponse(error)
             }
         default:
             let mounts = adapters.keys.sorted().map { "/\($0)/" }.joined(separator: ", ")
             throw LarderError.notFound("nothing is served at \(rawPath.prefix(200)); Larder serves \(mounts), /api/mirror, /health, /stats and /openapi.json")
+        }
+    }
+
+    /// Hands a request under `adapter`'s mount point to the adapter and the engine.
+    private func serve(_ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method) async throws(LarderError) -> EngineResponse {
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let clientRequest = ClientRequest(
+            method: method, path: path.dropping(first: 1), query: query, headers: headers,
+            baseURL: try baseURL(for: request), body: try await body(of: request, method: method))
+        let resolution: Resolution
+        do {
+            resolution = try await adapter.resolve(clientRequest, engine: engine)
+        } catch let error as LarderError {
+            throw error
+        } catch {
+            throw LarderError(.internalError, "\(error)")
+        }
+        switch resolution {
+        case .response(let response): return response
+        case .route(let route): return try await engine.serve(route, request: clientRequest)
         }
     }
 

@@ -1,4 +1,4 @@
-import Logging
+public import Logging
 import Synchronization
 
 /// A log handler that keeps records for tests to inspect.
@@ -25,9 +25,9 @@ public final class CapturingLogHandler: LogHandler, @unchecked Sendable {
         set { metadata[key] = newValue }
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
-        let merged = self.metadata.merging(metadata ?? [:]) { $1 }.mapValues { "\($0)" }
-        records.withLock { $0.append(Record(level: level, message: message.description, metadata: merged)) }
+    public func log(event: LogEvent) {
+        let merged = self.metadata.merging(event.metadata ?? [:]) { $1 }.mapValues { "\($0)" }
+        records.withLock { $0.append(Record(level: event.level, message: event.message.description, metadata: merged)) }
     }
 
     /// The records so far.

@@ -2,7 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
-import NIOCore
+public import NIOCore
 import ServiceLifecycle
 import Synchronization
 

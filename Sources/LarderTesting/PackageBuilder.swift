@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// A package file a fixture registry serves.
 public struct PackageFile: Sendable {

@@ -48,7 +48,7 @@ extension FixtureRegistry {
             page = String(decoding: try! JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
         }
         set("/simple/\(normalized)/", body: ByteBuffer(string: page), contentType: type, etag: "\"\(PackageFile(filename: "", data: Data(page.utf8)).sha256.prefix(16))\"")
-        state.pypiProjects.withLock { $0.insert(normalized) }
+        state.pypiProjects.withLock { _ = $0.insert(normalized) }
         let index = "<!DOCTYPE html><html><body>\n" + state.pypiProjects.withLock { $0.sorted() }.map { "<a href=\"\($0)/\">\($0)</a><br/>\n" }.joined() + "</body></html>\n"
         set("/simple/", body: ByteBuffer(string: index), contentType: "text/html")
     }

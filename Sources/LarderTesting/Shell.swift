@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A command that failed, with what it printed.
 public struct ShellError: Error, CustomStringConvertible {

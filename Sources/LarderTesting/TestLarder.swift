@@ -1,7 +1,7 @@
 import Foundation
-import LarderCore
-import LarderServer
-import Logging
+public import LarderCore
+public import LarderServer
+public import Logging
 import ServiceLifecycle
 import Synchronization
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Writes a zip archive with stored (uncompressed) entries: enough for the wheels and jars that
 /// fixture registries serve, and deterministic byte for byte.

@@ -20,8 +20,7 @@ struct Serve: AsyncParsableCommand {
             logger.notice("Larder is serving", metadata: [
                 "address": "\(configuration.host):\(port)",
                 "data_dir": "\(configuration.dataDirectory)",
-                "pypi_upstream": "\(configuration.pypiUpstream?.description ?? "not configured")",
-                "npm_upstream": "\(configuration.npmUpstream)",
+                "upstreams": "\(configuration.upstreams.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.isEmpty ? "not configured" : $0.value.map(\.baseURL).joined(separator: ", "))" }.joined(separator: "; "))",
             ])
         }
         try await larder.application.runService()

@@ -14,10 +14,14 @@ struct SettingsOptions: ParsableArguments {
     var baseURL: String?
     @Option(name: .customLong("metadata-ttl"), help: "Seconds metadata is served before revalidation (default 300).")
     var metadataTTL: String?
-    @Option(name: .customLong("upstream-pypi"), help: "PyPI upstream simple index URL, ending in /simple.")
-    var upstreamPyPI: String?
-    @Option(name: .customLong("upstream-npm"), help: "npm upstream registry URL.")
-    var upstreamNpm: String?
+    @Option(name: .customLong("upstream"), help: ArgumentHelp("An ecosystem's upstream, replacing its configured list; repeatable.", valueName: "ecosystem=url"))
+    var upstreams: [String] = []
+    @Option(name: .customLong("upstream-artifact-hosts"), help: ArgumentHelp("Hosts an ecosystem's upstreams may name besides their own; repeatable.", valueName: "ecosystem=host,host"))
+    var upstreamArtifactHosts: [String] = []
+    @Option(name: .customLong("upstream-ca-file"), help: "PEM file of certificate authorities trusted for https upstreams besides the system's.")
+    var upstreamCAFile: String?
+    @Option(name: .customLong("verify-on-hit-timeout"), help: "Seconds a verify_on_hit check may take before the cached copy is served (default 2).")
+    var verifyOnHitTimeout: String?
     @Option(name: .customLong("upstream-connect-timeout"), help: "Seconds to connect to an upstream (default 10).")
     var upstreamConnectTimeout: String?
     @Option(name: .customLong("upstream-read-timeout"), help: "Seconds an upstream may stay silent mid-response (default 60).")
@@ -37,15 +41,16 @@ struct SettingsOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
 
-    /// The flags given, by configuration key flag name.
-    var flags: [String: String] {
+    /// The flags given, by configuration key flag name, in order.
+    var flags: [(String, String)] {
         let given: [(String, String?)] = [
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
-            ("upstream-pypi", upstreamPyPI), ("upstream-npm", upstreamNpm), ("upstream-connect-timeout", upstreamConnectTimeout),
+            ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
             ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
         ]
-        return given.reduce(into: [:]) { result, pair in if let value = pair.1 { result[pair.0] = value } }
+        return given.compactMap { name, value in value.map { (name, $0) } }
+            + upstreams.map { ("upstream", $0) } + upstreamArtifactHosts.map { ("upstream-artifact-hosts", $0) }
     }
 
     /// The resolved configuration: defaults, file, environment, flags.

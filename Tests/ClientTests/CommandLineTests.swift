@@ -20,7 +20,7 @@ struct CommandLineTests {
         let port = Int.random(in: 20000..<40000)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: Self.binary)
-        server.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", data, "--upstream-npm", upstream.url, "--log-level", "warning"]
+        server.arguments = ["serve", "--listen", "127.0.0.1:\(port)", "--data-dir", data, "--upstream", "npm=" + upstream.url, "--log-level", "warning"]
         server.standardOutput = FileHandle.nullDevice
         server.standardError = FileHandle.nullDevice
         try server.run()

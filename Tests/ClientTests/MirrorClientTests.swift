@@ -18,15 +18,15 @@ struct MirrorClientTests {
     static func mirror(_ arguments: [String], data: String, upstream: FixtureRegistry) async throws -> String {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
         return try await Shell.run(
-            [CommandLineTests.binary, "mirror", "--data-dir", data, "--upstream-pypi", upstream.pypiIndexURL, "--upstream-npm", upstream.url] + arguments)
+            [CommandLineTests.binary, "mirror", "--data-dir", data, "--upstream", "pypi=" + upstream.pypiIndexURL, "--upstream", "npm=" + upstream.url] + arguments)
     }
 
     /// Larder over `data` with its upstreams unreachable and TTL 0, so every page is served stale.
     static func offlineLarder(_ data: String, upstream: FixtureRegistry) async throws -> TestLarder {
         await upstream.stop()
         return try await TestLarder(dataDirectory: data) {
-            $0.pypiUpstream = try .init(upstream.pypiIndexURL, setting: "test")
-            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            try $0.setUpstream("pypi", upstream.pypiIndexURL)
+            try $0.setUpstream("npm", upstream.url)
             $0.engine.metadataTTL = .seconds(0)
         }
     }

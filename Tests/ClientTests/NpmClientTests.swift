@@ -24,7 +24,7 @@ struct NpmClientTests {
         let upstream = try await FixtureRegistry()
         let (lib, _, scoped) = try await Self.publish(upstream)
         let larder = try await TestLarder {
-            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            try $0.setUpstream("npm", upstream.url)
             $0.engine.metadataTTL = .seconds(0)
         }
         let registry = "\(larder.url)/npm/"

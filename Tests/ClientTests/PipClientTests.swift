@@ -29,7 +29,7 @@ struct PipClientTests {
         Self.publish(upstream)
         // TTL 0: every page is revalidated while upstream is up, and served stale once it is down.
         let larder = try await TestLarder {
-            $0.pypiUpstream = try .init(upstream.pypiIndexURL, setting: "test")
+            try $0.setUpstream("pypi", upstream.pypiIndexURL)
             $0.engine.metadataTTL = .seconds(0)
         }
         let index = "\(larder.url)/pypi/simple/"

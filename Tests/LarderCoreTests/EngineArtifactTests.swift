@@ -72,7 +72,7 @@ struct EngineArtifactTests {
         #expect(try await collect(await harness.get(good)) == file.data)
 
         let wrong = Route(ecosystem: "generic", key: "test/other", kind: .artifact) {
-            Origin(request: UpstreamRequest(url: upstream.url + "/x.tgz"), integrity: Integrity(sri: PackageFile(filename: "", data: Data("other".utf8)).sri512))
+            [Source(request: UpstreamRequest(url: upstream.url + "/x.tgz"), integrity: Integrity(sri: PackageFile(filename: "", data: Data("other".utf8)).sri512))]
         }
         await #expect(throws: LarderError.self) { _ = try await collect(await harness.get(wrong)) }
     }

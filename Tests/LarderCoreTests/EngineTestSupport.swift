@@ -21,12 +21,12 @@ struct EngineHarness {
         configuration.metadataTTL = ttl
         configuration.shutdownGrace = .milliseconds(200)
         configure(&configuration)
-        engine = Engine(index: index, blobs: blobs, upstream: Upstream(timeouts: UpstreamTimeouts(connect: .seconds(2), read: readTimeout, passthrough: .seconds(2))), configuration: configuration)
+        engine = Engine(index: index, blobs: blobs, upstream: UpstreamClient(timeouts: UpstreamTimeouts(connect: .seconds(2), read: readTimeout, passthrough: .seconds(2))), configuration: configuration)
     }
 
     func artifact(_ upstream: String, _ path: String, integrity: Integrity?) -> Route {
         Route(ecosystem: "generic", key: "test/artifact\(path)", kind: .artifact) {
-            Origin(request: UpstreamRequest(url: upstream + path), integrity: integrity)
+            [Source(request: UpstreamRequest(url: upstream + path), integrity: integrity)]
         }
     }
 
@@ -34,12 +34,16 @@ struct EngineHarness {
         Route(ecosystem: "generic", key: "test/metadata\(path)", kind: .metadata, presenter: MetadataPresenter(variant: "plain") { doc in
             Presentation(body: doc.body, contentType: "text/plain")
         }) {
-            Origin(request: UpstreamRequest(url: upstream + path))
+            [Source(request: UpstreamRequest(url: upstream + path))]
         }
     }
 
     func get(_ route: Route, headers: [String: String] = [:], method: ClientRequest.Method = .get) async -> EngineResponse {
-        await engine.serve(route, request: ClientRequest(method: method, path: try! RequestPath(raw: "/x"), headers: headers, baseURL: "http://127.0.0.1"))
+        do {
+            return try await engine.serve(route, request: ClientRequest(method: method, path: try! RequestPath(raw: "/x"), headers: headers, baseURL: "http://127.0.0.1"))
+        } catch {
+            return .error(error)
+        }
     }
 
     /// Files in the blob directory.

@@ -16,7 +16,7 @@ struct ConfigurationTests {
         let onlyFile = try LarderConfiguration.resolve(file: path, environment: [:])
         #expect(onlyFile.port == 1111)
         #expect(onlyFile.engine.metadataTTL == .seconds(60))
-        #expect(onlyFile.pypiUpstream?.baseURL == "http://file.example/simple")
+        #expect(onlyFile.upstreams["pypi"]?.map(\.baseURL) == ["http://file.example/simple"])
 
         let env = ["LARDER_LISTEN": "0.0.0.0:2222", "LARDER_DATA_DIR": "/from/env", "LARDER_UPSTREAM_PYPI": "http://env.example/simple"]
         let withEnv = try LarderConfiguration.resolve(file: path, environment: env)
@@ -24,9 +24,9 @@ struct ConfigurationTests {
         #expect(withEnv.host == "0.0.0.0")
         #expect(withEnv.dataDirectory == "/from/env")
         #expect(withEnv.engine.metadataTTL == .seconds(60))
-        #expect(withEnv.pypiUpstream?.baseURL == "http://env.example/simple")
+        #expect(withEnv.upstreams["pypi"]?.map(\.baseURL) == ["http://env.example/simple"])
 
-        let withFlags = try LarderConfiguration.resolve(file: path, environment: env, flags: ["listen": "[::1]:3333", "data-dir": "/from/flag"])
+        let withFlags = try LarderConfiguration.resolve(file: path, environment: env, flags: [("listen", "[::1]:3333"), ("data-dir", "/from/flag")])
         #expect(withFlags.port == 3333)
         #expect(withFlags.host == "::1")
         #expect(withFlags.dataDirectory == "/from/flag")
@@ -35,8 +35,8 @@ struct ConfigurationTests {
         #expect(defaults.port == 8080)
         #expect(defaults.host == "127.0.0.1")
         #expect(defaults.dataDirectory == "./larder-data")
-        #expect(defaults.pypiUpstream == nil)
-        #expect(defaults.npmUpstream.baseURL == "https://registry.npmjs.org")
+        #expect(defaults.upstreams["pypi"]?.isEmpty == true)
+        #expect(defaults.upstreams["npm"]?.map(\.baseURL) == ["https://registry.npmjs.org"])
     }
 
     @Test("bad settings are errors that name the key and where the value came from")
@@ -46,8 +46,8 @@ struct ConfigurationTests {
         #expect { try LarderConfiguration.resolve(environment: ["LARDER_METADATA_TTL": "soon"]) } throws: {
             "\($0)".contains("metadata_ttl") && "\($0)".contains("LARDER_METADATA_TTL")
         }
-        #expect { try LarderConfiguration.resolve(environment: [:], flags: ["upstream-npm": "ftp://x"]) } throws: { "\($0)".contains("--upstream-npm") }
-        #expect { try LarderConfiguration.resolve(environment: [:], flags: ["listen": "nope"]) } throws: { "\($0)".contains("HOST:PORT") }
+        #expect { try LarderConfiguration.resolve(environment: [:], flags: [("upstream", "npm=ftp://x")]) } throws: { "\($0)".contains("--upstream") }
+        #expect { try LarderConfiguration.resolve(environment: [:], flags: [("listen", "nope")]) } throws: { "\($0)".contains("HOST:PORT") }
         let notYAML = try Self.file("listen: [unclosed\n")
         #expect { try LarderConfiguration.resolve(file: notYAML, environment: [:]) } throws: { "\($0)".contains("not valid YAML") }
         #expect { try LarderConfiguration.resolve(file: "/no/such/file.yaml", environment: [:]) } throws: { "\($0)".contains("cannot read") }

@@ -19,7 +19,7 @@ struct MirrorAPITests {
 
     static func larder(_ upstream: FixtureRegistry, data: String? = nil, configure: (inout LarderConfiguration) -> Void = { _ in }) async throws -> TestLarder {
         try await TestLarder(dataDirectory: data) {
-            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            try $0.setUpstream("npm", upstream.url)
             $0.mirrorAPI = true
             configure(&$0)
         }

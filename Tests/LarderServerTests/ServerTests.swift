@@ -16,8 +16,8 @@ struct ServerTests {
         upstream.publishNpm(name: "plain", versions: [("1.0.0", tarball, [:])])
         upstream.publishNpm(name: "@sc/pkg", versions: [("2.0.0", PackageFile(filename: "pkg-2.0.0.tgz", data: Data("scoped bytes".utf8)), [:])])
         let larder = try await TestLarder {
-            $0.pypiUpstream = try .init(upstream.pypiIndexURL, setting: "test")
-            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            try $0.setUpstream("pypi", upstream.pypiIndexURL)
+            try $0.setUpstream("npm", upstream.url)
             try configure(&$0)
         }
         return (upstream, larder)
@@ -114,7 +114,7 @@ struct ServerTests {
             await larder.stop()
 
             let configured = try await TestLarder {
-                $0.npmUpstream = try .init(upstream.url, setting: "test")
+                try $0.setUpstream("npm", upstream.url)
                 $0.baseURL = "https://mirror.corp.example"
             }
             let fixed = try await RawHTTP.send(port: configured.port, target: "/npm/plain", headers: [("Host", "attacker.example")])
@@ -208,7 +208,7 @@ struct ServerTests {
         upstream.publishNpm(name: "plain", versions: [("1.0.0", PackageFile(filename: "plain-1.0.0.tgz", data: Data("bytes".utf8)), [:])])
         let handler = CapturingLogHandler()
         let larder = try await TestLarder(logHandler: handler) {
-            $0.npmUpstream = try .init(upstream.url, setting: "test")
+            try $0.setUpstream("npm", upstream.url)
             $0.logLevel = .debug
         }
         _ = try await RawHTTP.send(port: larder.port, target: "/npm/plain/-/plain-1.0.0.tgz")

@@ -1,5 +1,5 @@
 import Foundation
-import LarderCore
+public import LarderCore
 import NIOCore
 import NIOFoundationCompat
 
@@ -7,18 +7,21 @@ import NIOFoundationCompat
 /// `Accept: application/vnd.npm.install-v1+json`), version documents and tarballs, for plain and
 /// scoped packages (`@scope/name` and `@scope%2fname`). Writes are refused; audit, search and
 /// the other `/-/` endpoints pass through to upstream uncached.
-public struct NpmAdapter: EcosystemAdapter {
-    public let ecosystem = "npm"
-    public let mount = "npm"
-    /// The upstream registry.
-    public let upstream: UpstreamEndpoint
-
+public struct NpmAdapter: Ecosystem {
+    public static let name = "npm"
     /// The public npm registry, used when no upstream is configured.
-    public static let defaultUpstream = "https://registry.npmjs.org"
+    public static let defaultUpstreams = ["https://registry.npmjs.org"]
+    /// The upstream registries, tried in order.
+    public let upstreams: [Upstream]
 
     /// Creates the adapter.
-    public init(upstream: UpstreamEndpoint) {
-        self.upstream = upstream
+    public init(upstreams: [Upstream]) {
+        self.upstreams = upstreams
+    }
+
+    private func configuredUpstreams() throws -> [Upstream] {
+        guard !upstreams.isEmpty else { throw Self.notConfigured("npm") }
+        return upstreams
     }
 
     public func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution {
@@ -51,18 +54,20 @@ public struct NpmAdapter: EcosystemAdapter {
         switch rest.count {
         case 0:
             let abbreviated = request.header("accept")?.contains(Packument.abbreviatedType) ?? false
-            return .route(packumentRoute(name, abbreviated: abbreviated, baseURL: request.baseURL))
+            return .route(try packumentRoute(name, abbreviated: abbreviated, baseURL: request.baseURL))
         case 1:
-            return .route(versionRoute(name, version: rest.first!, baseURL: request.baseURL))
+            return .route(try versionRoute(name, version: rest.first!, baseURL: request.baseURL))
         case 2 where rest.first == "-":
-            return .route(tarballRoute(name, filename: rest.last!, engine: engine))
+            return .route(try tarballRoute(name, filename: rest.last!, engine: engine))
         default:
             throw LarderError.notFound("no npm route here: Larder serves /npm/<package>, /npm/<package>/<version> and /npm/<package>/-/<tarball>")
         }
     }
 
-    /// `/-/…`: registry endpoints Larder does not cache (audit, search, ping), passed through.
+    /// `/-/…`: registry endpoints Larder does not cache (audit, search, ping), passed through to
+    /// the first upstream without Larder's credentials for it.
     private func registryEndpoint(_ request: ClientRequest) throws -> Resolution {
+        guard let upstream = try configuredUpstreams().first else { throw Self.notConfigured("npm") }
         try request.path.requireNoEncodedSlash()
         let isAudit = request.path.segments.starts(with: ["-", "npm", "v1", "security"])
         switch request.method {
@@ -76,19 +81,17 @@ public struct NpmAdapter: EcosystemAdapter {
         for name in ["accept", "content-type", "content-encoding", "npm-command"] {
             if let value = request.header(name) { headers.append((name, value)) }
         }
-        let upstreamRequest = upstream.request(path: path, headers: headers)
-        let method = request.method.rawValue
-        let body = request.body
-        return .route(Route(ecosystem: ecosystem, key: "npm/pass\(path)", kind: .passthrough) {
-            var forwarded = upstreamRequest
-            forwarded.method = method
-            forwarded.body = body
-            return Origin(request: forwarded)
+        var forwarded = upstream.anonymousRequest(path: path, headers: headers)
+        forwarded.method = request.method.rawValue
+        forwarded.body = request.body
+        return .route(Route(ecosystem: ecosystem, key: "npm/pass\(path)", kind: .passthrough) { [forwarded] in
+            [Source(request: forwarded)]
         })
     }
 
     /// The route of a package document.
-    public func packumentRoute(_ name: NpmPackageName, abbreviated: Bool, baseURL: String) -> Route {
+    public func packumentRoute(_ name: NpmPackageName, abbreviated: Bool, baseURL: String) throws -> Route {
+        let upstreams = try configuredUpstreams()
         let type = abbreviated ? Packument.abbreviatedType : "application/json"
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
         let presenter = MetadataPresenter(variant: "\(type)|\(baseURL)") { document in
@@ -96,15 +99,15 @@ public struct NpmAdapter: EcosystemAdapter {
             packument.rewriteTarballs(to: tarballBase)
             return Presentation(body: ByteBuffer(data: try packument.data()), contentType: type)
         }
+        let accept = abbreviated ? "\(Packument.abbreviatedType); q=1.0, application/json; q=0.8, */*" : "application/json"
         return Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, presenter: presenter) {
-            let accept = abbreviated ? "\(Packument.abbreviatedType); q=1.0, application/json; q=0.8, */*" : "application/json"
-            return Origin(request: upstream.request(path: "/\(name.urlPath)", headers: [("Accept", accept)]))
+            upstreams.map { $0.source(path: "/\(name.urlPath)", headers: [("Accept", accept)]) }
         }
     }
 
     /// The route of one version's document (by version or dist-tag), cut from the full document.
-    public func versionRoute(_ name: NpmPackageName, version: String, baseURL: String) -> Route {
-        var route = packumentRoute(name, abbreviated: false, baseURL: baseURL)
+    public func versionRoute(_ name: NpmPackageName, version: String, baseURL: String) throws -> Route {
+        var route = try packumentRoute(name, abbreviated: false, baseURL: baseURL)
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
         route.presenter = MetadataPresenter(variant: "version:\(version)|\(baseURL)") { document in
             let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
@@ -117,18 +120,20 @@ public struct NpmAdapter: EcosystemAdapter {
         return route
     }
 
-    /// The route of a tarball, resolved through the package document.
-    public func tarballRoute(_ name: NpmPackageName, filename: String, engine: Engine) -> Route {
-        let abbreviated = packumentRoute(name, abbreviated: true, baseURL: "")
-        let full = packumentRoute(name, abbreviated: false, baseURL: "")
-        return Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact) {
+    /// The route of a tarball, resolved through the package document and fetched under the
+    /// rules of the upstream that served it.
+    public func tarballRoute(_ name: NpmPackageName, filename: String, engine: Engine) throws -> Route {
+        let upstreams = try configuredUpstreams()
+        let abbreviated = try packumentRoute(name, abbreviated: true, baseURL: "")
+        let full = try packumentRoute(name, abbreviated: false, baseURL: "")
+        return Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact, contentType: "application/octet-stream") {
             var firstError: (any Error)?
             for route in [abbreviated, full] {
                 do {
                     let document = try await engine.metadata(route)
                     let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-                    if let tarball = packument.tarball(named: filename) {
-                        return Origin(request: upstream.request(url: tarball.url), integrity: tarball.integrity)
+                    if let tarball = packument.tarball(named: filename), let upstream = upstreams.upstream(withID: document.entry.upstream) {
+                        return [Source(request: try upstream.request(url: tarball.url), integrity: tarball.integrity)]
                     }
                     firstError = firstError ?? LarderError.notFound("package '\(name)' has no tarball '\(filename)' upstream")
                 } catch {

@@ -1,4 +1,4 @@
-import LarderCore
+public import LarderCore
 
 /// An npm package name, plain (`lodash`) or scoped (`@types/node`).
 public struct NpmPackageName: Sendable, Hashable, CustomStringConvertible {

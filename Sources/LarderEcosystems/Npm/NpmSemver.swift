@@ -1,4 +1,4 @@
-import LarderCore
+public import LarderCore
 
 /// npm's semantic versions and ranges (node-semver): `^1.2.3`, `~1.2`, `1.x`, `>=1.0.0 <2`,
 /// `1.2.3 - 2.3.4`, `||` alternatives. A pre-release version matches only a range that names a

@@ -1,5 +1,5 @@
-import Foundation
-import LarderCore
+public import Foundation
+public import LarderCore
 
 /// An npm package document ("packument"), full or abbreviated, as parsed JSON.
 public struct Packument: @unchecked Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import LarderCore
+public import LarderCore
 
 /// PEP 440 versions and version specifiers: `>=2.28,<3`, `~=1.4.2`, `==1.2.*`, `!=1.3`.
 /// Pre-releases match only when a specifier names one, as pip decides by default.

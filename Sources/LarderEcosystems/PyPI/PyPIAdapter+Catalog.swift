@@ -1,5 +1,5 @@
 import Foundation
-import LarderCore
+public import LarderCore
 
 extension PyPIAdapter: PackageCatalog {
     public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {

@@ -1,5 +1,5 @@
 import Foundation
-import LarderCore
+public import LarderCore
 import NIOCore
 import NIOFoundationCompat
 
@@ -8,22 +8,20 @@ import NIOFoundationCompat
 ///
 /// Files are looked up by name in their project's page, so Larder only ever fetches URLs its
 /// configured upstream published, with the digest that upstream promised.
-public struct PyPIAdapter: EcosystemAdapter {
-    public let ecosystem = "pypi"
-    public let mount = "pypi"
-    /// The upstream simple index (ending in `/simple`), or nil when not configured.
-    public let upstream: UpstreamEndpoint?
-
-    /// The setting that configures the upstream, named in errors.
-    public static let setting = "LARDER_UPSTREAM_PYPI (upstreams.pypi in the config file)"
+public struct PyPIAdapter: Ecosystem {
+    public static let name = "pypi"
+    /// No default: the upstream index must be configured.
+    public static let defaultUpstreams: [String] = []
+    /// The upstream simple indexes (each ending in `/simple`), tried in order.
+    public let upstreams: [Upstream]
 
     /// Media types a client may ask for, in the order preferred on a tie.
     static let offered = ["text/html", SimpleProject.jsonType, "application/vnd.pypi.simple.latest+json", SimpleProject.htmlType, "application/vnd.pypi.simple.latest+html"]
     static let upstreamAccept = "\(SimpleProject.jsonType), \(SimpleProject.htmlType);q=0.2, text/html;q=0.1"
 
     /// Creates the adapter.
-    public init(upstream: UpstreamEndpoint?) {
-        self.upstream = upstream
+    public init(upstreams: [Upstream]) {
+        self.upstreams = upstreams
     }
 
     public func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution {
@@ -52,11 +50,11 @@ public struct PyPIAdapter: EcosystemAdapter {
         }
     }
 
-    private func configuredUpstream() throws -> UpstreamEndpoint {
-        guard let upstream else {
-            throw LarderError(.notConfigured, "the PyPI upstream is not configured: set \(Self.setting) to the upstream's simple index URL, ending in /simple")
+    private func configuredUpstreams() throws -> [Upstream] {
+        guard !upstreams.isEmpty else {
+            throw LarderError(.notConfigured, "the PyPI upstream is not configured: set \(Self.upstreamSetting) to the upstream's simple index URL, ending in /simple")
         }
-        return upstream
+        return upstreams
     }
 
     /// The client's preferred representation, or a 406 when it accepts none Larder offers.
@@ -70,7 +68,7 @@ public struct PyPIAdapter: EcosystemAdapter {
 
     /// The route of the root project list.
     func indexRoute(request: ClientRequest) throws -> Route {
-        let upstream = try configuredUpstream()
+        let upstreams = try configuredUpstreams()
         let type = try negotiate(request)
         let projectBase = "\(request.baseURL)/\(mount)/simple/"
         let presenter = MetadataPresenter(variant: "\(type)|\(request.baseURL)") { document in
@@ -81,14 +79,14 @@ public struct PyPIAdapter: EcosystemAdapter {
             return Presentation(body: ByteBuffer(string: index.html { projectBase + $0 + "/" }), contentType: type)
         }
         return Route(ecosystem: ecosystem, key: "pypi/simple-index", kind: .metadata, presenter: presenter) {
-            Origin(request: upstream.request(path: "/", headers: [("Accept", Self.upstreamAccept)]))
+            upstreams.map { $0.source(path: "/", headers: [("Accept", Self.upstreamAccept)]) }
         }
     }
 
     /// The route of project `name` (normalised). With a request, it presents the page the
     /// client asked for; without one (internal use), it presents PEP 691 JSON.
     public func projectRoute(_ name: String, request: ClientRequest?) throws -> Route {
-        let upstream = try configuredUpstream()
+        let upstreams = try configuredUpstreams()
         let type = try negotiate(request)
         let fileBase = "\(request?.baseURL ?? "")/\(mount)/files/\(name)/"
         let presenter = MetadataPresenter(variant: "\(type)|\(request?.baseURL ?? "")") { document in
@@ -100,21 +98,25 @@ public struct PyPIAdapter: EcosystemAdapter {
             return Presentation(body: ByteBuffer(string: page.html(fileURL: link)), contentType: type)
         }
         return Route(ecosystem: ecosystem, key: "pypi/simple/\(name)", kind: .metadata, presenter: presenter) {
-            Origin(request: upstream.request(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]))
+            upstreams.map { $0.source(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]) }
         }
     }
 
     /// The route of a distribution file (or its PEP 658 `.metadata` file) of project `project`.
+    /// It comes from where the project page links it, under the rules (credentials, hosts) of
+    /// the upstream that served the page.
     public func fileRoute(project: String, filename: String, engine: Engine) throws -> Route {
-        let upstream = try configuredUpstream()
+        let upstreams = try configuredUpstreams()
         let pageRoute = try projectRoute(project, request: nil)
         return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, contentType: Self.contentType(of: filename)) {
-            let page = try Self.parse(try await engine.metadata(pageRoute), name: project)
+            let document = try await engine.metadata(pageRoute)
+            let page = try Self.parse(document, name: project)
+            guard let upstream = upstreams.upstream(withID: document.entry.upstream) else { return [] }
             if let file = page.file(named: filename) {
-                return Origin(request: upstream.request(url: file.url), integrity: file.integrity)
+                return [Source(request: try upstream.request(url: file.url), integrity: file.integrity)]
             }
             if filename.hasSuffix(".metadata"), let file = page.file(named: String(filename.dropLast(".metadata".count))), let hashes = file.coreMetadata {
-                return Origin(request: upstream.request(url: file.url + ".metadata"), integrity: Integrity.strongest(of: hashes))
+                return [Source(request: try upstream.request(url: file.url + ".metadata"), integrity: Integrity.strongest(of: hashes))]
             }
             throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream")
         }

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import LarderCore
 
 /// The root page of the simple repository API: the list of projects.

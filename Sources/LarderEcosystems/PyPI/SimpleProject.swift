@@ -1,5 +1,5 @@
-import Foundation
-import LarderCore
+public import Foundation
+public import LarderCore
 
 /// A project page of the simple repository API (PEP 503 HTML or PEP 691 JSON), as one model.
 public struct SimpleProject: Sendable, Equatable {

@@ -1,5 +1,5 @@
-import Foundation
-import LarderCore
+public import Foundation
+public import LarderCore
 
 /// A lockfile, reduced to the packages it pins: package URLs, and the digests the lockfile
 /// records where it records them.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// What an ecosystem adapter and the engine see of a client's request: the method, the path
 /// under the adapter's mount point, the headers that matter for caching, and the public base
@@ -19,6 +19,9 @@ public struct ClientRequest: Sendable {
     public var baseURL: String
     /// The request body, for pass-through writes (bounded by the server).
     public var body: ByteBuffer?
+    /// Whether a miss may be stored. When false, an artifact is streamed from upstream (still
+    /// verified, still downloaded once for all who ask meanwhile) without entering the cache.
+    public var populate = true
 
     /// Creates a request description.
     public init(method: Method, path: RequestPath, query: String? = nil, headers: [String: String] = [:], baseURL: String, body: ByteBuffer? = nil) {

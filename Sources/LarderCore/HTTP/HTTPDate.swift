@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// RFC 9110 dates (`Sun, 06 Nov 1994 08:49:37 GMT`), formatted and parsed without locale state.
 public enum HTTPDate {
@@ -30,24 +30,5 @@ public enum HTTPDate {
         parts.tm_min = Int32(clock[1])
         parts.tm_sec = Int32(clock[2])
         return Date(timeIntervalSince1970: TimeInterval(timegm(&parts)))
-    }
-}
-
-/// Evaluates a client's conditional request headers (RFC 9110 §13).
-public enum Conditional {
-    /// True when the client's copy is current: `If-None-Match` names `etag` (or `*`), or, without
-    /// `If-None-Match`, `If-Modified-Since` is not before `lastModified`.
-    public static func notModified(_ request: ClientRequest, etag: String, lastModified: Date?) -> Bool {
-        if let inm = request.header("if-none-match") {
-            let bare = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
-            return inm.split(separator: ",").contains { tag in
-                let t = tag.trimmingCharacters(in: .whitespaces)
-                return t == "*" || t == bare || t == "W/" + bare
-            }
-        }
-        if let ims = request.header("if-modified-since"), let since = HTTPDate.parse(ims), let lastModified {
-            return lastModified.timeIntervalSince1970.rounded(.down) <= since.timeIntervalSince1970
-        }
-        return false
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import NIOCore
+public import NIOCore
 
 /// The embedded blob store: a directory of content-addressed files,
 /// `blobs/sha256/ab/abcdef…`, with staging files in `tmp/` on the same file system so that
@@ -48,14 +48,16 @@ public struct FileBlobStore: BlobStore {
         return Int64(info.st_size)
     }
 
-    public func read(digest: String, chunkSize: Int) async throws -> ByteChunks? {
+    public func read(digest: String, range: ClosedRange<Int64>?, chunkSize: Int) async throws -> ByteChunks? {
         guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else { return nil }
         let size = file.size()
-        return ByteChunks(length: size) {
-            var offset: Int64 = 0
+        let start = range?.lowerBound ?? 0
+        let end = min(range.map { $0.upperBound + 1 } ?? size, size)
+        return ByteChunks(length: max(end - start, 0)) {
+            var offset = start
             return {
-                guard offset < size else { return nil }
-                let chunk = try await file.read(at: offset, length: Int(min(Int64(chunkSize), size - offset)))
+                guard offset < end else { return nil }
+                let chunk = try await file.read(at: offset, length: Int(min(Int64(chunkSize), end - offset)))
                 guard chunk.readableBytes > 0 else {
                     throw LarderError(.internalError, "blob \(digest) is shorter than recorded")
                 }

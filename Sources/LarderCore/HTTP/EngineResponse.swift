@@ -1,5 +1,5 @@
-import Foundation
-import NIOCore
+public import Foundation
+public import NIOCore
 
 /// The engine's answer to a request, independent of the HTTP server that sends it.
 public struct EngineResponse: Sendable {
@@ -29,7 +29,7 @@ public struct EngineResponse: Sendable {
         let json = "{\"error\":\(jsonString(error.message))}\n"
         return EngineResponse(
             status: error.status,
-            headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + error.headers,
             body: .buffer(ByteBuffer(string: json))
         )
     }

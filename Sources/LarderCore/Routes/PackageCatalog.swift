@@ -12,6 +12,13 @@ public protocol PackageCatalog: Sendable {
     /// Parses a version range in the ecosystem's own syntax (npm `^4.17`, PyPI `>=2,<3`);
     /// throws a 400-class error that says what is wrong.
     func versionRange(_ text: String) throws -> VersionRange
+    /// Artifacts a client needs besides a selected release's own to install it offline (Maven's
+    /// parent POMs); none by default.
+    func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact]
+}
+
+extension PackageCatalog {
+    public func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact] { [] }
 }
 
 /// A set of versions, as an ecosystem's range syntax describes it.
@@ -31,11 +38,14 @@ public struct CatalogPackage: Sendable, Hashable, CustomStringConvertible {
     public var namespace: String?
     /// The name.
     public var name: String
+    /// Package URL qualifiers that select artifacts (Maven's `classifier` and `type`).
+    public var qualifiers: [String: String]
 
     /// Creates a package reference.
-    public init(namespace: String?, name: String) {
+    public init(namespace: String?, name: String, qualifiers: [String: String] = [:]) {
         self.namespace = namespace
         self.name = name
+        self.qualifiers = qualifiers
     }
 
     public var description: String { namespace.map { "\($0)/\(name)" } ?? name }

@@ -1,9 +1,12 @@
-/// An error Larder reports to a client: it carries the HTTP status to answer with and a
-/// message that tells the user what went wrong and, where possible, how to fix it.
+/// An error Larder reports to a client: it carries the HTTP status to answer with, a message
+/// that tells the user what went wrong and, where possible, how to fix it, and what a protocol
+/// needs besides (a challenge header, an error code for its own error format).
 public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
     /// The kind of failure, which decides the HTTP status.
     public enum Kind: Sendable, Equatable {
         case badRequest
+        case unauthorized
+        case forbidden
         case notFound
         case methodNotAllowed
         case notConfigured
@@ -20,17 +23,25 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
     public let kind: Kind
     /// A message for the user, safe to send to clients (never carries credentials).
     public let message: String
+    /// Headers the answer carries (`WWW-Authenticate` for a 401).
+    public var headers: [(String, String)] = []
+    /// A protocol's own error code, for adapters whose clients read one (OCI's `MANIFEST_UNKNOWN`).
+    public var code: String?
 
     /// Creates an error of `kind` with `message`.
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, headers: [(String, String)] = [], code: String? = nil) {
         self.kind = kind
         self.message = message
+        self.headers = headers
+        self.code = code
     }
 
     /// The HTTP status code a client receives for this error.
     public var status: Int {
         switch kind {
         case .badRequest: 400
+        case .unauthorized: 401
+        case .forbidden: 403
         case .notFound: 404
         case .methodNotAllowed: 405
         case .payloadTooLarge: 413
@@ -41,7 +52,15 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         }
     }
 
+    /// Whether the error means an upstream could not be asked (so another upstream, or a stale
+    /// copy, may answer instead).
+    public var isUnreachable: Bool { kind == .upstreamUnreachable || kind == .upstreamTimeout }
+
     public var description: String { "\(kind): \(message)" }
+
+    public static func == (a: LarderError, b: LarderError) -> Bool {
+        a.kind == b.kind && a.message == b.message && a.code == b.code && a.headers.map { "\($0.0):\($0.1)" } == b.headers.map { "\($0.0):\($0.1)" }
+    }
 
     /// A 400 for a request Larder refuses to interpret.
     public static func badRequest(_ message: String) -> LarderError { LarderError(.badRequest, message) }

@@ -10,6 +10,8 @@ public struct EngineConfiguration: Sendable {
     public var chunkSize: Int = 1 << 20
     /// Largest metadata document accepted from upstream.
     public var maxMetadataBytes: Int = 512 << 20
+    /// How long a route's hit check (`verify_on_hit`) may take before the cached copy is served.
+    public var hitCheckTimeout: Duration = .seconds(2)
     /// How often live counters are written to the index.
     public var statsFlushInterval: Duration = .seconds(5)
     /// How long a graceful shutdown lets running downloads finish before cancelling them.

@@ -12,6 +12,10 @@ final class Fill: Sendable {
     /// What readers learn once upstream answers.
     struct Head: Sendable {
         var contentLength: Int64?
+        /// The content type upstream gave.
+        var contentType: String?
+        /// Upstream headers the route keeps, to send with the bytes.
+        var headers: [(String, String)] = []
         /// Set when another process sharing the store committed the key meanwhile: readers serve
         /// that entry instead of this fill's bytes.
         var stored: CacheEntry?
@@ -20,6 +24,8 @@ final class Fill: Sendable {
     enum Outcome: Sendable {
         /// Stored; `fetched` is false when another process had stored it.
         case committed(CacheEntry, fetched: Bool)
+        /// Verified and streamed to its readers, not stored (nobody who asked may fill the cache).
+        case streamed
         case failed(LarderError)
     }
 
@@ -30,13 +36,29 @@ final class Fill: Sendable {
         var outcome: Outcome?
         var version = 0
         var waiters: [(Int, CheckedContinuation<Void, Never>)] = []
+        /// Whether the bytes are stored once verified; any reader that may fill the cache turns
+        /// it on until the decision is taken.
+        var commit: Bool
+        var decided = false
     }
 
     let key: String
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    init(key: String) {
+    init(key: String, commit: Bool) {
         self.key = key
+        self.state = Mutex(State(commit: commit))
+    }
+
+    /// Asks for the bytes to be stored (a reader that may fill the cache joined).
+    func requestCommit() { state.withLock { if !$0.decided { $0.commit = true } } }
+
+    /// Takes the decision whether to store the verified bytes; later requests do not change it.
+    func decideCommit() -> Bool {
+        state.withLock { s in
+            s.decided = true
+            return s.commit
+        }
     }
 
     // MARK: Writer side
@@ -111,7 +133,7 @@ final class Fill: Sendable {
                 while true {
                     let (written, outcome, file, version) = self.state.withLock { ($0.written, $0.outcome, $0.file, $0.version) }
                     if case .failed(let error) = outcome { throw error }
-                    let committed = outcome != nil
+                    let committed = outcome != nil  // committed or streamed: verified either way
                     // Hold the last byte back until the digest is verified.
                     let limit = committed ? written : max(written - 1, 0)
                     if offset < limit, let file {

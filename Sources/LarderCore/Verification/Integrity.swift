@@ -1,5 +1,5 @@
 import Crypto
-import Foundation
+public import Foundation
 
 /// A digest an artifact is promised to have, as its registry's metadata states it.
 public struct Integrity: Sendable, Hashable, CustomStringConvertible {

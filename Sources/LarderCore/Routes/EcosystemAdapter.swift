@@ -8,6 +8,13 @@ public protocol EcosystemAdapter: Sendable {
     var mount: String { get }
     /// Decides how to answer `request`, whose path is relative to the mount point.
     func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution
+    /// The answer for an error under the mount point, in the protocol's own error format. The
+    /// default is JSON `{"error": message}` with the error's status and headers.
+    func errorResponse(_ error: LarderError) -> EngineResponse
+}
+
+extension EcosystemAdapter {
+    public func errorResponse(_ error: LarderError) -> EngineResponse { .error(error) }
 }
 
 /// An adapter's decision.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// A pull-driven sequence of byte buffers: each chunk is produced only when the consumer asks
 /// for it, so a slow client slows the reads instead of filling memory.

@@ -1,0 +1,153 @@
+import Foundation
+import NIOCore
+
+extension Engine {
+    enum FillStart {
+        case stored(CacheEntry)
+        case fill(Fill)
+    }
+
+    /// Joins the running download of `route.key`, or starts one; `commit` says whether the asker
+    /// may fill the cache. Committed fills publish their entry before leaving the table, so a
+    /// request never starts a second download of a key whose first one just finished.
+    func startOrJoinFill(_ route: Route, commit: Bool) -> FillStart {
+        fills.withLock { table in
+            if let running = table[route.key] {
+                if commit { running.fill.requestCommit() }
+                return .fill(running.fill)
+            }
+            if let entry = entries.get(route.key) { return .stored(entry) }
+            let fill = Fill(key: route.key, commit: commit)
+            let task = Task { await self.runFill(fill, route: route) }
+            table[route.key] = (fill, task)
+            return .fill(fill)
+        }
+    }
+
+    /// Makes sure the artifact of `route` is stored, downloading it if needed, and returns its
+    /// entry and whether it had to be fetched. Used by the mirror.
+    public func ensureArtifact(_ route: Route) async throws -> (entry: CacheEntry, fetched: Bool) {
+        if let entry = try await lookup(route.key), try await blobs.size(ofDigest: entry.digest) != nil {
+            return (entry, false)
+        }
+        switch startOrJoinFill(route, commit: true) {
+        case .stored(let entry): return (entry, false)
+        case .fill(let fill):
+            switch try await fill.outcome() {
+            case .committed(let entry, let fetched): return (entry, fetched)
+            case .streamed: throw LarderError(.internalError, "\(route.key) was streamed without being stored")
+            case .failed(let error): throw error
+            }
+        }
+    }
+
+    func runFill(_ fill: Fill, route: Route) async {
+        var stagingPath: String?
+        var lock: (any FillLock)?
+        defer {
+            // The entry is published before the fill leaves the table (see startOrJoinFill);
+            // the cross-process lock goes last.
+            fills.withLock { _ = $0.removeValue(forKey: route.key) }
+            lock?.release()
+        }
+        do {
+            guard accepting.withLock({ $0 }) else { throw LarderError(.shuttingDown, "Larder is shutting down") }
+            // Another process sharing the store may be filling the key, or may have filled it.
+            lock = try await blobs.lockFill(key: route.key)
+            if let entry = try await index.entry(forKey: route.key), try await blobs.size(ofDigest: entry.digest) != nil {
+                entries.set(route.key, entry)
+                fill.publishHead(.success(Fill.Head(contentLength: entry.size, stored: entry)))
+                fill.finish(.committed(entry, fetched: false))
+                return
+            }
+            let (source, response) = try await firstAnswer(try await route.sources())
+            let url = UpstreamRequest.redact(response.url)
+            guard response.status == 200 else {
+                await response.body.discard()
+                throw Self.statusError(response.status, url: url)
+            }
+            source.verifier?.begin()
+            let kept = Self.keptHeaders(route, from: response)
+            let contentLength = response.header("content-length").flatMap { Int64($0) }
+            let staged = try await stage(response.body, url: url, algorithms: source.verifier?.algorithms ?? [], limit: nil, expectedLength: contentLength, stagingPath: &stagingPath) { file in
+                fill.setFile(file)
+                fill.publishHead(.success(Fill.Head(
+                    contentLength: contentLength, contentType: response.header("content-type"),
+                    headers: kept.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })))
+            } progress: { written, chunk in
+                fill.publishWritten(written)
+                self.stats.record(route.ecosystem) { $0.bytesFetched += Int64(chunk) }
+            }
+            if let verifier = source.verifier {
+                try await verifier.verify(StagedArtifact(path: staged.path, size: staged.size, digests: staged.digests, url: url))
+            } else {
+                logger.info("artifact has no promised digest; stored unverified", metadata: ["key": "\(route.key)"])
+            }
+            guard fill.decideCommit() else {
+                unlink(staged.path)
+                stagingPath = nil
+                fill.finish(.streamed)
+                return
+            }
+            let digest = staged.digests[.sha256]!
+            try await staged.file.sync()
+            try await blobs.ingest(stagingPath: staged.path, digest: digest)
+            stagingPath = nil
+            let now = Date()
+            let entry = CacheEntry(
+                key: route.key, ecosystem: route.ecosystem, kind: .artifact, digest: digest, size: staged.size,
+                contentType: response.header("content-type"), etag: response.header("etag"), lastModified: response.header("last-modified"),
+                sourceURL: url, fetchedAt: now, storedAt: now, upstream: source.request.upstreamID, headers: kept,
+                checksums: staged.digests.filter { $0.key != .sha256 })
+            try await index.put(entry)
+            entries.set(route.key, entry)
+            fill.finish(.committed(entry, fetched: true))
+            logger.info("artifact stored", metadata: ["key": "\(route.key)", "size": "\(entry.size)", "sha256": "\(entry.digest)", "upstream": "\(url)"])
+        } catch {
+            let mapped = (error as? LarderError) ?? UpstreamClient.map(error, url: route.key)
+            if let stagingPath { unlink(stagingPath) }
+            if mapped.kind != .notFound {
+                logger.warning("artifact fill failed", metadata: ["key": "\(route.key)", "error": "\(mapped.message)"])
+            }
+            fill.finish(.failed(mapped))
+        }
+    }
+
+    /// What `stage` wrote.
+    struct Staged {
+        var path: String
+        var file: PosixFile
+        var size: Int64
+        var digests: [Integrity.Algorithm: String]
+    }
+
+    /// Streams `body` into a new staging file while hashing it (SHA-256 and `algorithms`),
+    /// refusing more than `limit` bytes and fewer than `expectedLength`. `opened` receives the
+    /// file before the first byte, `progress` the total after each chunk. `stagingPath` holds
+    /// the file's path for the caller to remove if anything fails.
+    func stage(
+        _ body: UpstreamBody, url: String, algorithms: Set<Integrity.Algorithm>, limit: Int64?, expectedLength: Int64?,
+        stagingPath: inout String?, opened: (PosixFile) -> Void = { _ in }, progress: (Int64, Int) -> Void = { _, _ in }
+    ) async throws -> Staged {
+        if let limit, let expectedLength, expectedLength > limit {
+            throw LarderError(.upstreamFailed, "upstream \(url) announced \(expectedLength) bytes, more than the \(limit) Larder accepts here")
+        }
+        let path = try blobs.makeStagingPath()
+        stagingPath = path
+        let file = try PosixFile.create(path)
+        opened(file)
+        var hasher = DigestAccumulator(algorithms: algorithms)
+        for try await chunk in body {
+            try await file.write(chunk, at: hasher.count)
+            hasher.update(chunk)
+            if let limit, hasher.count > limit {
+                throw LarderError(.upstreamFailed, "upstream \(url) sent more than \(limit) bytes, the most Larder accepts here")
+            }
+            progress(hasher.count, chunk.readableBytes)
+        }
+        if let expectedLength, expectedLength != hasher.count {
+            throw LarderError(.upstreamUnreachable, "upstream \(url) sent \(hasher.count) of \(expectedLength) bytes before closing")
+        }
+        return Staged(path: path, file: file, size: hasher.count, digests: hasher.finalize())
+    }
+}

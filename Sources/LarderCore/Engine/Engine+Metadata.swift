@@ -1,0 +1,201 @@
+import Crypto
+import Foundation
+import NIOCore
+
+extension Engine {
+    /// The metadata document of `route`: cached and fresh, revalidated, fetched, or stale when
+    /// upstream is down. Adapters call this to resolve artifacts; it counts no hits or misses.
+    public func metadata(_ route: Route) async throws -> MetadataDocument {
+        for _ in 0..<2 {
+            let (entry, provenance) = try await metadataEntry(route)
+            if let body = try await smallBlob(entry) {
+                return MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
+            }
+            await dropMissing(entry)
+        }
+        throw LarderError(.internalError, "the stored document for \(route.key) keeps vanishing")
+    }
+
+    /// The entry holding `route`'s document, fresh within the TTL, revalidated, fetched, or stale;
+    /// the document itself is not read.
+    func metadataEntry(_ route: Route) async throws -> (CacheEntry, MetadataDocument.Provenance) {
+        if let entry = try await lookup(route.key) {
+            let age = Date().timeIntervalSince(entry.fetchedAt)
+            let ttl = Double(configuration.metadataTTL.components.seconds)
+            if age >= 0 && age < ttl { return (entry, .cache) }
+            return try await refreshMetadata(route, existing: entry)
+        }
+        return try await refreshMetadata(route, existing: nil)
+    }
+
+    /// One revalidation or fetch per key at a time; concurrent callers share it.
+    private func refreshMetadata(_ route: Route, existing: CacheEntry?) async throws -> (CacheEntry, MetadataDocument.Provenance) {
+        let task = metadataFlights.withLock { flights in
+            if let running = flights[route.key] { return running }
+            let task = Task<(CacheEntry, MetadataDocument.Provenance), any Error> {
+                defer { _ = self.metadataFlights.withLock { $0.removeValue(forKey: route.key) } }
+                return try await self.fetchMetadata(route, existing: existing)
+            }
+            flights[route.key] = task
+            return task
+        }
+        return try await task.value
+    }
+
+    /// Asks the route's upstreams in order. The upstream the stored copy came from gets a
+    /// conditional request; every upstream before it is asked plainly, since the first that has
+    /// the document wins. When none can be asked, the stored copy is served stale.
+    private func fetchMetadata(_ route: Route, existing: CacheEntry?) async throws -> (CacheEntry, MetadataDocument.Provenance) {
+        func stale(_ reason: LarderError) throws -> (CacheEntry, MetadataDocument.Provenance) {
+            guard let existing else { throw reason }
+            logger.warning("upstream unavailable; serving stale metadata", metadata: ["key": "\(route.key)", "error": "\(reason.message)"])
+            return (existing, .stale)
+        }
+        func isOrigin(of entry: CacheEntry, _ source: Source) -> Bool {
+            entry.upstream == nil || entry.upstream == source.request.upstreamID
+        }
+        let sources = try await route.sources()
+        let answer: (source: Source, response: UpstreamResponse)
+        do {
+            answer = try await firstAnswer(sources) { source in
+                var request = source.request
+                if let existing, isOrigin(of: existing, source) {
+                    if let etag = existing.etag { request.headers.append(("If-None-Match", etag)) }
+                    if let lastModified = existing.lastModified { request.headers.append(("If-Modified-Since", lastModified)) }
+                }
+                return request
+            }
+        } catch where error.kind == .notFound {
+            if let existing { await discard(existing) }
+            throw error
+        } catch {
+            return try stale(error)
+        }
+        let response = answer.response
+        let url = UpstreamRequest.redact(response.url)
+        switch response.status {
+        case 304 where existing.map { isOrigin(of: $0, answer.source) } ?? false:
+            let now = Date()
+            var entry = existing!
+            entry.fetchedAt = now
+            try await index.touch(key: route.key, fetchedAt: now)
+            entries.set(route.key, entry)
+            return (entry, .revalidated)
+        case 200:
+            do {
+                let entry = try await storeMetadata(route, response: response, source: answer.source, url: url, replacing: existing)
+                return (entry, .fetched)
+            } catch let error as LarderError where error.isUnreachable {
+                return try stale(error)
+            }
+        default:
+            await response.body.discard()
+            return try stale(Self.statusError(response.status, url: url))
+        }
+    }
+
+    /// Streams a document into the store (kept in memory too when small) and indexes it.
+    private func storeMetadata(_ route: Route, response: UpstreamResponse, source: Source, url: String, replacing old: CacheEntry?) async throws -> CacheEntry {
+        var stagingPath: String?
+        var small: ByteBuffer? = ByteBuffer()
+        let memoryLimit = configuration.memoryObjectLimit
+        do {
+            let staged = try await stage(
+                response.body, url: url, algorithms: [], limit: Int64(configuration.maxMetadataBytes),
+                expectedLength: response.header("content-length").flatMap { Int64($0) }, stagingPath: &stagingPath)
+            stats.record(route.ecosystem) { $0.bytesFetched += staged.size }
+            let digest = staged.digests[.sha256]!
+            if staged.size <= Int64(memoryLimit) {
+                small = try await staged.file.read(at: 0, length: Int(staged.size))
+            } else {
+                small = nil
+            }
+            if try await blobs.size(ofDigest: digest) == nil {
+                try await staged.file.sync()
+                try await blobs.ingest(stagingPath: staged.path, digest: digest)
+            } else {
+                unlink(staged.path)
+            }
+            stagingPath = nil
+            let now = Date()
+            let entry = CacheEntry(
+                key: route.key, ecosystem: route.ecosystem, kind: .metadata, digest: digest, size: staged.size,
+                contentType: response.header("content-type"), etag: response.header("etag"), lastModified: response.header("last-modified"),
+                sourceURL: url, fetchedAt: now, storedAt: old?.digest == digest ? old!.storedAt : now,
+                upstream: source.request.upstreamID, headers: Self.keptHeaders(route, from: response))
+            try await index.put(entry)
+            entries.set(route.key, entry)
+            if let small { hot.set(digest, small, cost: small.readableBytes) }
+            if let old, old.digest != digest { try await deleteIfUnreferenced(old.digest) }
+            return entry
+        } catch {
+            if let stagingPath { unlink(stagingPath) }
+            throw error
+        }
+    }
+
+    func serveMetadata(_ route: Route, request: ClientRequest) async throws -> EngineResponse {
+        for _ in 0..<2 {
+            let (entry, provenance) = try await metadataEntry(route)
+            if let response = try await presentMetadata(route, entry: entry, provenance: provenance, request: request) {
+                stats.record(route.ecosystem) { s in
+                    switch provenance {
+                    case .cache, .revalidated: s.hits += 1
+                    case .stale: s.hits += 1; s.staleServed += 1
+                    case .fetched: s.misses += 1
+                    }
+                    if request.method != .head, response.status == 200 {
+                        s.bytesServedFromCache += Int64(response.header("Content-Length").flatMap(Int.init) ?? 0)
+                    }
+                }
+                return response
+            }
+            await dropMissing(entry)
+        }
+        throw LarderError(.internalError, "the stored document for \(route.key) keeps vanishing")
+    }
+
+    /// The client's answer from a stored document: rendered by the route's presenter (once per
+    /// stored version and variant), or the document as stored. Nil when the blob is missing.
+    private func presentMetadata(_ route: Route, entry: CacheEntry, provenance: MetadataDocument.Provenance, request: ClientRequest) async throws -> EngineResponse? {
+        let lastModified = entry.lastModified.flatMap(HTTPDate.parse) ?? entry.storedAt
+        let ttl = configuration.metadataTTL.components.seconds
+        var headers: [(String, String)] = [
+            ("Last-Modified", HTTPDate.format(lastModified)),
+            ("Cache-Control", ttl > 0 ? "public, max-age=\(ttl)" : "no-cache"),
+            ("X-Larder-Cache", provenance == .fetched ? "MISS" : (provenance == .stale ? "STALE" : "HIT")),
+        ]
+        if provenance == .stale { headers.append(("Warning", "110 - \"Response is Stale\"")) }
+        for (name, value) in entry.headers { headers.append((name, value)) }
+        headers += route.headers
+
+        guard let presenter = route.presenter else {
+            let etag = "\"\(entry.digest)\""
+            headers.insert(("ETag", etag), at: 0)
+            if Conditional.notModified(request, etag: etag, lastModified: lastModified) { return EngineResponse(status: 304, headers: headers) }
+            headers.insert(("Content-Type", route.contentType ?? entry.contentType ?? "application/octet-stream"), at: 0)
+            headers.append(("Content-Length", "\(entry.size)"))
+            if request.method == .head { return EngineResponse(status: 200, headers: headers) }
+            guard let body = try await body(of: entry, range: nil) else { return nil }
+            return EngineResponse(status: 200, headers: headers, body: body)
+        }
+
+        let memoKey = "\(route.key)\u{0}\(entry.digest)\u{0}\(presenter.variant)"
+        let etag = "\"m-" + SHA256.hash(data: Data(memoKey.utf8)).prefix(16).hexDigest + "\""
+        headers.insert(("ETag", etag), at: 0)
+        headers.append(("Vary", "Accept"))
+        if Conditional.notModified(request, etag: etag, lastModified: lastModified) { return EngineResponse(status: 304, headers: headers) }
+        let presentation: Presentation
+        if let memo = rendered.get(memoKey) {
+            presentation = memo
+        } else {
+            guard let body = try await smallBlob(entry) else { return nil }
+            let document = MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
+            presentation = try presenter.render(document)
+            rendered.set(memoKey, presentation, cost: presentation.body.readableBytes + memoKey.utf8.count)
+        }
+        headers.insert(("Content-Type", presentation.contentType), at: 0)
+        headers.append(("Content-Length", "\(presentation.body.readableBytes)"))
+        return EngineResponse(status: 200, headers: headers, body: request.method == .head ? .empty : .buffer(presentation.body))
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+public import Logging
+import NIOCore
+import Synchronization
+
+/// The caching engine: given a `Route`, it answers from the cache or fills the cache from
+/// upstream, verifying, committing, revalidating and serving stale as the route's kind demands.
+/// It knows nothing of any ecosystem.
+public final class Engine: Sendable {
+    let index: any CacheIndex
+    let blobs: any BlobStore
+    /// The client every upstream request goes through (adapters' hit checks use it too).
+    public let upstream: UpstreamClient
+    /// The engine's settings.
+    public let configuration: EngineConfiguration
+    let logger: Logger
+    /// Live counters.
+    public let stats = Stats()
+
+    /// Entries by key, so a hit needs no database query.
+    let entries: LRUCache<String, CacheEntry>
+    /// Small blobs by digest, so a hit needs no file I/O.
+    let hot: LRUCache<String, ByteBuffer>
+    /// Rendered metadata by key, stored digest and presenter variant.
+    let rendered: LRUCache<String, Presentation>
+
+    /// Bytes of one response that may wait in the server's queues before reading pauses.
+    static let inFlightLimit = 4 << 20
+
+    let fills = Mutex<[String: (fill: Fill, task: Task<Void, Never>)]>([:])
+    let metadataFlights = Mutex<[String: Task<(CacheEntry, MetadataDocument.Provenance), any Error>]>([:])
+    let accepting = Mutex(true)
+
+    /// Creates an engine over an index, a blob store and an upstream client, and removes any
+    /// staging files a crash left behind.
+    public init(index: any CacheIndex, blobs: any BlobStore, upstream: UpstreamClient, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger = Logger(label: "larder.engine")) {
+        self.index = index
+        self.blobs = blobs
+        self.upstream = upstream
+        self.configuration = configuration
+        self.logger = logger
+        self.entries = LRUCache(capacity: 200_000)
+        // The memory budget is shared: three quarters for small blobs, a quarter for rendered metadata.
+        self.hot = LRUCache(capacity: configuration.memoryCacheBytes / 4 * 3)
+        self.rendered = LRUCache(capacity: max(configuration.memoryCacheBytes / 4, 1 << 20))
+        do {
+            let removed = try blobs.removeLeftovers()
+            if removed > 0 { logger.notice("removed staging files left by an earlier run", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.error("could not clean staging files", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Serving
+
+    /// Answers a client's request for `route`; failures are thrown for the adapter to present
+    /// in its protocol's error format.
+    public func serve(_ route: Route, request: ClientRequest) async throws(LarderError) -> EngineResponse {
+        do {
+            switch route.kind {
+            case .artifact: return try await serveArtifact(route, request: request)
+            case .metadata: return try await serveMetadata(route, request: request)
+            case .passthrough: return try await passThrough(route)
+            }
+        } catch {
+            let mapped = (error as? LarderError) ?? LarderError(.internalError, "\(error)")
+            if mapped.status >= 500 {
+                logger.warning("request failed", metadata: ["key": "\(route.key)", "status": "\(mapped.status)", "error": "\(mapped.message)"])
+            }
+            throw mapped
+        }
+    }
+
+    /// The cache entry for `key`, from memory or the index.
+    public func lookup(_ key: String) async throws -> CacheEntry? {
+        if let entry = entries.get(key) { return entry }
+        guard let entry = try await index.entry(forKey: key) else { return nil }
+        entries.set(key, entry)
+        return entry
+    }
+
+    /// Forgets `entry` (from memory, and from the index if it still points at the same blob) and
+    /// deletes its blob when nothing else refers to it.
+    func discard(_ entry: CacheEntry) async {
+        entries.remove(entry.key)
+        do {
+            try await index.remove(key: entry.key, ifDigest: entry.digest)
+            try await deleteIfUnreferenced(entry.digest)
+        } catch {
+            logger.warning("could not remove a cache entry", metadata: ["key": "\(entry.key)", "error": "\(error)"])
+        }
+    }
+
+    func deleteIfUnreferenced(_ digest: String) async throws {
+        if try await index.references(toDigest: digest) == 0 {
+            hot.remove(digest)
+            try await blobs.delete(digest: digest)
+        }
+    }
+
+    /// Drops an entry whose blob vanished from under it, so it is fetched again.
+    func dropMissing(_ entry: CacheEntry) async {
+        logger.warning("blob missing for cached entry; it will be fetched again", metadata: ["key": "\(entry.key)", "digest": "\(entry.digest)"])
+        entries.remove(entry.key)
+        _ = try? await index.remove(key: entry.key, ifDigest: entry.digest)
+    }
+
+    // MARK: Statistics
+
+    /// Persisted and live counters per ecosystem.
+    public func currentStats() async throws -> [String: EcosystemStats] {
+        var totals = try await index.stats()
+        for (ecosystem, live) in stats.snapshot() {
+            var merged = live
+            merged.objects = 0
+            merged.storedBytes = 0
+            totals[ecosystem, default: EcosystemStats()].add(merged)
+        }
+        return totals
+    }
+
+    /// Writes live counters to the index.
+    public func flushStats() async {
+        let drained = stats.drain()
+        guard !drained.isEmpty else { return }
+        do {
+            try await index.addCounters(drained)
+        } catch {
+            stats.restore(drained)
+            logger.warning("could not write statistics to the index", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Stops starting downloads, lets running ones finish within the grace period, cancels the
+    /// rest (their staging files are removed), and writes the counters.
+    public func shutdown() async {
+        accepting.withLock { $0 = false }
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while !fills.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        let running = fills.withLock { $0.values.map(\.task) }
+        for task in running { task.cancel() }
+        for task in running { await task.value }
+        await flushStats()
+    }
+
+    /// The number of downloads in progress.
+    public var activeFills: Int { fills.withLock { $0.count } }
+}

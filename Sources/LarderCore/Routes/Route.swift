@@ -1,0 +1,65 @@
+/// What an ecosystem adapter tells the engine about one request: which cache entry answers it,
+/// where that entry may come from on a miss (in order of preference) and how it is verified,
+/// which headers belong to it, how stored metadata is presented to the client, and whether a
+/// hit must be confirmed upstream first. The engine does everything else.
+public struct Route: Sendable {
+    /// How the engine treats the entry.
+    public enum Kind: String, Sendable {
+        /// Changes upstream: cached with a TTL, revalidated, served stale when upstream is down.
+        case metadata
+        /// Immutable: verified, committed once, never expires.
+        case artifact
+        /// Not cached: forwarded to upstream as is.
+        case passthrough
+    }
+
+    /// The ecosystem's Package URL type (`pypi`, `npm`), used for statistics.
+    public var ecosystem: String
+    /// The cache key; unique across ecosystems (adapters prefix it with their ecosystem).
+    public var key: String
+    /// How the entry is cached.
+    public var kind: Kind
+    /// Resolves, on a miss, where the entry may come from: tried in order, a 404 or an
+    /// unreachable upstream moves on to the next, the first that has it wins. It may consult
+    /// metadata (an artifact's URL and digest are in its package's metadata).
+    public var sources: @Sendable () async throws -> [Source]
+    /// For metadata: turns the stored upstream document into the client's answer. Without one,
+    /// the document is served as stored, streamed from disk when large.
+    public var presenter: MetadataPresenter?
+    /// The content type of the answer; nil serves the type upstream gave.
+    public var contentType: String?
+    /// Upstream response headers (lower-case names) kept with the entry and sent with every
+    /// answer from it (`docker-content-digest`).
+    public var storedHeaders: [String] = []
+    /// Headers added to every successful answer.
+    public var headers: [(String, String)] = []
+    /// Asked before an artifact is served from the cache; `.replace` discards the cached copy
+    /// and fetches it anew. The engine bounds the wait (`hitCheckTimeout`) and serves the cached
+    /// copy when the check does not finish in time.
+    public var hitCheck: (@Sendable (CacheEntry) async -> HitDecision)?
+
+    /// Creates a route.
+    public init(
+        ecosystem: String,
+        key: String,
+        kind: Kind,
+        contentType: String? = nil,
+        presenter: MetadataPresenter? = nil,
+        sources: @escaping @Sendable () async throws -> [Source]
+    ) {
+        self.ecosystem = ecosystem
+        self.key = key
+        self.kind = kind
+        self.contentType = contentType
+        self.presenter = presenter
+        self.sources = sources
+    }
+}
+
+/// What a hit check decided.
+public enum HitDecision: Sendable, Equatable {
+    /// The cached copy is current: serve it.
+    case serve
+    /// Upstream has different content now: discard the cached copy and fetch it anew.
+    case replace
+}

@@ -1,0 +1,46 @@
+public import NIOCore
+
+/// A request Larder makes to an upstream registry. Credentials are not headers an adapter
+/// writes: they travel bound to the origin they were configured for, and the client attaches
+/// them only to a request (or a redirect hop) for exactly that scheme, host and port.
+public struct UpstreamRequest: Sendable {
+    /// The absolute URL.
+    public var url: String
+    /// The method; GET unless passing a client's request through.
+    public var method: String
+    /// Headers to send. Never put credentials here: they belong to an `Upstream`.
+    public var headers: [(String, String)]
+    /// A body, for pass-through requests.
+    public var body: ByteBuffer?
+    /// Credentials and the only origin they may be sent to.
+    var credentials: (origin: URLOrigin, value: UpstreamCredentials)?
+    /// The handshake to run when the upstream answers 401 with a challenge.
+    var challengeHandler: (any UpstreamChallengeHandler)?
+    /// The upstream the request belongs to (its `id`), recorded with what it fetched.
+    public internal(set) var upstreamID: String?
+
+    /// Creates a request without credentials.
+    public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: ByteBuffer? = nil) {
+        self.url = url
+        self.method = method
+        self.headers = headers
+        self.body = body
+    }
+
+    /// Whether the request would carry credentials to its own URL.
+    public var carriesCredentials: Bool {
+        guard let credentials else { return false }
+        return URLOrigin(url: url) == credentials.origin
+    }
+
+    /// The URL safe to show in logs and messages.
+    public var displayURL: String { Self.redact(url) }
+
+    /// `url` with any user-info replaced by `***`.
+    public static func redact(_ url: String) -> String {
+        guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at,
+            !url[scheme.upperBound..<at].contains("/")
+        else { return url }
+        return url[..<scheme.upperBound] + "***@" + url[url.index(after: at)...]
+    }
+}

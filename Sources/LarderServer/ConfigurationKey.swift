@@ -1,0 +1,98 @@
+import Foundation
+import LarderCore
+import Logging
+
+/// One setting: its YAML key, environment variable, flag, and how its value is applied.
+public struct ConfigurationKey: Sendable {
+    /// The key in the YAML file (dotted for nested keys).
+    public let name: String
+    /// The environment variable.
+    public let environment: String
+    /// The command line flag, without `--`.
+    public let flag: String
+    /// What it sets, for help texts.
+    public let help: String
+    let apply: @Sendable (String, inout LarderConfiguration) throws -> Void
+
+    /// Every setting Larder reads.
+    public static let all: [ConfigurationKey] = [
+        ConfigurationKey(name: "listen", environment: "LARDER_LISTEN", flag: "listen", help: "HOST:PORT to listen on (default 127.0.0.1:8080)") { v, c in
+            guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
+                throw ConfigurationError("expected HOST:PORT, got '\(v)'")
+            }
+            var host = String(v[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            c.host = host.isEmpty ? "0.0.0.0" : host
+            c.port = port
+        },
+        ConfigurationKey(name: "data_dir", environment: "LARDER_DATA_DIR", flag: "data-dir", help: "data directory holding the index and blobs (default ./larder-data)") { v, c in
+            c.dataDirectory = v
+        },
+        ConfigurationKey(name: "base_url", environment: "LARDER_BASE_URL", flag: "base-url", help: "public URL of Larder used in rewritten links (default: from each request's Host header)") { v, c in
+            guard let url = URL(string: v), let scheme = url.scheme, scheme == "http" || scheme == "https", url.host != nil else {
+                throw ConfigurationError("expected an http:// or https:// URL, got '\(v)'")
+            }
+            c.baseURL = v.hasSuffix("/") ? String(v.dropLast()) : v
+        },
+        ConfigurationKey(name: "metadata_ttl", environment: "LARDER_METADATA_TTL", flag: "metadata-ttl", help: "seconds metadata is served before revalidation; 0 always revalidates (default 300)") { v, c in
+            c.engine.metadataTTL = .seconds(try wholeNumber(v))
+        },
+        ConfigurationKey(name: "upstream_ca_file", environment: "LARDER_UPSTREAM_CA_FILE", flag: "upstream-ca-file", help: "PEM file of certificate authorities trusted for https upstreams besides the system's (SSL_CERT_FILE is read too)") { v, c in
+            c.trust.additionalCAFiles.append(v)
+        },
+        ConfigurationKey(name: "verify_on_hit_timeout", environment: "LARDER_VERIFY_ON_HIT_TIMEOUT", flag: "verify-on-hit-timeout", help: "seconds (decimals allowed) a verify_on_hit check may take before the cached copy is served (default 2)") { v, c in
+            guard let seconds = Double(v.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds <= 300 else {
+                throw ConfigurationError("expected seconds between 0 and 300, got '\(v)'")
+            }
+            c.engine.hitCheckTimeout = .milliseconds(Int(seconds * 1000))
+        },
+        ConfigurationKey(name: "upstream_connect_timeout", environment: "LARDER_UPSTREAM_CONNECT_TIMEOUT", flag: "upstream-connect-timeout", help: "seconds to connect to an upstream (default 10)") { v, c in
+            c.timeouts.connect = .seconds(try positiveNumber(v))
+        },
+        ConfigurationKey(name: "upstream_read_timeout", environment: "LARDER_UPSTREAM_READ_TIMEOUT", flag: "upstream-read-timeout", help: "seconds an upstream may stay silent mid-response; then 504 (default 60)") { v, c in
+            c.timeouts.read = .seconds(try positiveNumber(v))
+        },
+        ConfigurationKey(name: "upstream_retry_after", environment: "LARDER_UPSTREAM_RETRY_AFTER", flag: "upstream-retry-after", help: "seconds an unreachable upstream host is not retried; meanwhile stale metadata is served at once (default 5)") { v, c in
+            c.timeouts.retryAfterFailure = .seconds(try positiveNumber(v))
+        },
+        ConfigurationKey(name: "memory_cache_mb", environment: "LARDER_MEMORY_CACHE_MB", flag: "memory-cache-mb", help: "MiB of small objects and rendered metadata kept in memory (default 256)") { v, c in
+            c.engine.memoryCacheBytes = try wholeNumber(v) << 20
+        },
+        ConfigurationKey(name: "memory_object_limit_kb", environment: "LARDER_MEMORY_OBJECT_LIMIT_KB", flag: "memory-object-limit-kb", help: "largest object in KiB kept in memory; larger ones stream from disk (default 1024)") { v, c in
+            c.engine.memoryObjectLimit = try wholeNumber(v) << 10
+        },
+        ConfigurationKey(name: "read_chunk_kb", environment: "LARDER_READ_CHUNK_KB", flag: "read-chunk-kb", help: "KiB read from disk at a time when streaming a large object (default 1024)") { v, c in
+            c.engine.chunkSize = try positiveNumber(v) << 10
+        },
+        ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
+            switch v.lowercased() {
+            case "true", "yes", "on", "1": c.mirrorAPI = true
+            case "false", "no", "off", "0": c.mirrorAPI = false
+            default: throw ConfigurationError("expected true or false, got '\(v)'")
+            }
+        },
+        ConfigurationKey(name: "max_request_body_kb", environment: "LARDER_MAX_REQUEST_BODY_KB", flag: "max-request-body-kb", help: "largest request body in KiB (mirror API requests, npm audit) (default 16384)") { v, c in
+            c.maxRequestBody = try positiveNumber(v) << 10
+        },
+        ConfigurationKey(name: "log_level", environment: "LARDER_LOG_LEVEL", flag: "log-level", help: "trace, debug, info, notice, warning, error or critical (default info)") { v, c in
+            guard let level = Logger.Level(rawValue: v.lowercased()) else { throw ConfigurationError("expected trace, debug, info, notice, warning, error or critical, got '\(v)'") }
+            c.logLevel = level
+        },
+    ]
+
+    /// The key called `name` (YAML name or flag name).
+    public static func named(_ name: String) -> ConfigurationKey? {
+        all.first { $0.name == name || $0.flag == name }
+    }
+
+    private static func wholeNumber(_ v: String) throws -> Int {
+        guard let n = Int(v.trimmingCharacters(in: .whitespaces)), n >= 0 else { throw ConfigurationError("expected a whole number ≥ 0, got '\(v)'") }
+        return n
+    }
+
+    private static func positiveNumber(_ v: String) throws -> Int {
+        let n = try wholeNumber(v)
+        guard n > 0 else { throw ConfigurationError("expected a whole number > 0, got '\(v)'") }
+        return n
+    }
+}
