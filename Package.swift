@@ -100,6 +100,7 @@ let package = Package(
                 "LarderServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: settings
@@ -109,7 +110,7 @@ let package = Package(
         .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(
             name: "LarderServerTests",
-            dependencies: ["LarderServer", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["LarderServer", "LarderEcosystems", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         .testTarget(name: "ClientTests", dependencies: ["LarderServer", "LarderTesting", "LarderMirror"]),
     ]

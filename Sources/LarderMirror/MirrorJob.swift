@@ -20,7 +20,7 @@ public struct MirrorJob: Codable, Sendable, Equatable {
         public var done = 0
         /// Artifacts downloaded.
         public var fetched = 0
-        /// Artifacts already stored.
+        /// Artifacts already stored, and optional ones (checksum files) upstream does not have.
         public var skipped = 0
         /// Artifacts and inputs that failed.
         public var failed = 0

@@ -161,7 +161,7 @@ public final class MirrorJobs: Sendable {
                 case .fetched(let bytes):
                     job.progress.fetched += 1
                     job.progress.bytes += bytes
-                case .skipped: job.progress.skipped += 1
+                case .skipped, .absent: job.progress.skipped += 1
                 case .failed(let reason):
                     job.progress.failed += 1
                     job.note("\(event.artifact.package) \(event.artifact.filename): \(reason)")

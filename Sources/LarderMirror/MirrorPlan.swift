@@ -25,6 +25,8 @@ public struct PlannedArtifact: Sendable {
     public var route: Route
     /// Whether it was already stored when planned.
     public var cached: Bool
+    /// Whether upstream may lack it (a checksum file): its absence is not a failure.
+    public var optional = false
 }
 
 /// An input that cannot be mirrored, and why.

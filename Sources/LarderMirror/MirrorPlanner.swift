@@ -64,13 +64,18 @@ public struct MirrorPlanner: Sendable {
         }
         let package = CatalogPackage(namespace: purl.namespace, name: purl.name, qualifiers: purl.qualifiers)
         for route in try catalog.metadataRoutes(for: package) {
-            _ = try await engine.metadata(route)
-            plan.metadataDocuments += 1
+            do {
+                _ = try await engine.metadata(route)
+                plan.metadataDocuments += 1
+            } catch let error as LarderError where error.kind == .notFound {
+                // Reading the releases says whether the package exists; a repository may lack
+                // a listing (Maven's maven-metadata.xml) and still have the version pinned.
+                continue
+            }
         }
-        let releases = try await catalog.releases(of: package, engine: engine)
         let selected: [CatalogRelease]
         if let version = purl.version {
-            if let release = releases.first(where: { $0.version == version }) ?? releases.first(where: { $0.version.lowercased() == version.lowercased() }) {
+            if let release = try await catalog.release(of: package, version: version, engine: engine) {
                 selected = [release]
             } else {
                 // Not a version upstream has: a range in the ecosystem's own syntax, or a mistake.
@@ -82,6 +87,7 @@ public struct MirrorPlanner: Sendable {
                     plan.problems.append(MirrorProblem(subject: purl.description, reason: "upstream has no version '\(version)' of \(package), and it is not a \(purl.type) version range: \(reason)", kind: .failed))
                     return
                 }
+                let releases = try await catalog.releases(of: package, engine: engine)
                 selected = releases.filter { !$0.withdrawn && range.contains($0.version) }
                 guard !selected.isEmpty else {
                     let known = releases.suffix(5).map(\.version).joined(separator: ", ") + (releases.count > 5 ? ", …" : "")
@@ -90,7 +96,7 @@ public struct MirrorPlanner: Sendable {
                 }
             }
         } else {
-            selected = releases.filter { !$0.withdrawn }
+            selected = try await catalog.releases(of: package, engine: engine).filter { !$0.withdrawn }
         }
         for release in selected {
             let companions = try await catalog.companions(of: release, package: package, engine: engine)
@@ -98,7 +104,7 @@ public struct MirrorPlanner: Sendable {
                 let cached = try await engine.lookup(artifact.route.key) != nil
                 var versioned = "pkg:\(purl.type)/\(package)@\(release.version)"
                 if let v = try? PackageURL(type: purl.type, namespace: purl.namespace, name: purl.name, version: release.version, qualifiers: purl.qualifiers) { versioned = v.description }
-                plan.artifacts.append(PlannedArtifact(package: versioned, filename: artifact.filename, size: artifact.size, route: artifact.route, cached: cached))
+                plan.artifacts.append(PlannedArtifact(package: versioned, filename: artifact.filename, size: artifact.size, route: artifact.route, cached: cached, optional: artifact.optional))
             }
         }
     }

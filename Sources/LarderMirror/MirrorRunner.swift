@@ -6,6 +6,8 @@ public struct MirrorSummary: Sendable {
     public var fetched = 0
     /// Artifacts already stored.
     public var skipped = 0
+    /// Optional artifacts (checksum files) upstream does not have.
+    public var absent = 0
     /// Artifacts that could not be fetched, with reasons.
     public var failed: [(artifact: PlannedArtifact, reason: String)] = []
     /// Bytes downloaded.
@@ -21,6 +23,8 @@ public struct MirrorEvent: Sendable {
     public enum Outcome: Sendable {
         case fetched(bytes: Int64)
         case skipped
+        /// Optional, and upstream does not have it.
+        case absent
         case failed(String)
     }
 
@@ -50,6 +54,8 @@ public enum MirrorRunner {
                     do {
                         let (entry, fetched) = try await engine.ensureArtifact(artifact.route)
                         return (artifact, fetched ? .fetched(bytes: entry.size) : .skipped)
+                    } catch let error as LarderError where artifact.optional && error.kind == .notFound {
+                        return (artifact, .absent)
                     } catch {
                         return (artifact, .failed((error as? LarderError)?.message ?? "\(error)"))
                     }
@@ -64,6 +70,7 @@ public enum MirrorRunner {
                     summary.fetched += 1
                     summary.bytes += bytes
                 case .skipped: summary.skipped += 1
+                case .absent: summary.absent += 1
                 case .failed(let reason): summary.failed.append((artifact, reason))
                 }
                 progress(MirrorEvent(artifact: artifact, outcome: outcome, done: done, total: total))

@@ -1,6 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdTLS
+public import NIOSSL
 import Logging
 public import NIOCore
 import ServiceLifecycle
@@ -20,16 +22,27 @@ public final class FixtureRegistry: Sendable {
         public var contentType: String
         /// An ETag; conditional requests naming it get 304.
         public var etag: String?
+        /// A Last-Modified date; `If-Modified-Since` at or after it gets 304.
+        public var lastModified: String?
+        /// Further headers (`Location` for a redirect, a challenge).
+        public var headers: [(String, String)]
         /// How to misbehave.
         public var fault: Fault
 
         /// Creates a resource.
-        public init(status: Int = 200, body: ByteBuffer, contentType: String = "application/octet-stream", etag: String? = nil, fault: Fault = .none) {
+        public init(status: Int = 200, body: ByteBuffer, contentType: String = "application/octet-stream", etag: String? = nil, lastModified: String? = nil, headers: [(String, String)] = [], fault: Fault = .none) {
             self.status = status
             self.body = body
             self.contentType = contentType
             self.etag = etag
+            self.lastModified = lastModified
+            self.headers = headers
             self.fault = fault
+        }
+
+        /// A redirect to `location`.
+        public static func redirect(_ location: String, status: Int = 302) -> Resource {
+            Resource(status: status, body: ByteBuffer(), contentType: "text/plain", headers: [("Location", location)])
         }
     }
 
@@ -44,64 +57,122 @@ public final class FixtureRegistry: Sendable {
         case trickle(pieces: Int, pause: Duration)
     }
 
+    /// A request the registry received.
+    public struct Received: Sendable {
+        /// The method.
+        public var method: String
+        /// The path, without query.
+        public var path: String
+        /// Headers by lower-case name.
+        public var headers: [String: String]
+    }
+
+    /// Who may read below a path prefix: `allows` judges each request, and a refused one gets
+    /// 401 with `challenge` as `WWW-Authenticate`.
+    public struct Guard: Sendable {
+        var prefix: String
+        var challenge: String
+        var allows: @Sendable (Received) -> Bool
+
+        /// HTTP basic authentication with one user.
+        public static func basic(_ prefix: String, user: String, password: String) -> Guard {
+            let expected = "Basic " + Data("\(user):\(password)".utf8).base64EncodedString()
+            return Guard(prefix: prefix, challenge: "Basic realm=\"fixture\"") { $0.headers["authorization"] == expected }
+        }
+
+        /// A custom rule.
+        public static func custom(_ prefix: String, challenge: String, allows: @escaping @Sendable (Received) -> Bool) -> Guard {
+            Guard(prefix: prefix, challenge: challenge, allows: allows)
+        }
+    }
+
     /// What the registry serves and has seen, shared with its request handler.
     final class State: Sendable {
         let resources = Mutex<[String: Resource]>([:])
-        let counts = Mutex<[String: Int]>([:])
+        let handlers = Mutex<[String: @Sendable (Received) -> Resource]>([:])
+        let guards = Mutex<[Guard]>([])
+        let log = Mutex<[Received]>([])
         let task = Mutex<Task<Void, any Error>?>(nil)
         /// Projects published with `publishPyPI`, for the root page.
         let pypiProjects = Mutex<Set<String>>([])
         /// Version documents (JSON) published with `publishNpm`, by package and version.
         let npmVersions = Mutex<[String: [String: Data]]>([:])
+        /// Versions published with `publishMaven`, by repository prefix, group and artifact.
+        let mavenVersions = Mutex<[String: Set<String>]>([:])
     }
 
     let state = State()
 
     /// The bound port.
     public let port: Int
+    /// Whether it serves https.
+    public let isTLS: Bool
 
-    /// The registry's root URL (`http://127.0.0.1:PORT`).
-    public var url: String { "http://127.0.0.1:\(port)" }
+    /// The registry's root URL (`http://127.0.0.1:PORT`, or https).
+    public var url: String { "\(isTLS ? "https" : "http")://127.0.0.1:\(port)" }
 
-    /// Starts a registry on a free loopback port (or `port`, to restart one at the same address).
-    public init(port: Int = 0) async throws {
+    /// Starts a registry on a free loopback port (or `port`, to restart one at the same address),
+    /// over https when `tls` is given.
+    public init(port: Int = 0, tls: TLSConfiguration? = nil) async throws {
         let state = self.state
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let responder = CallbackResponder<BasicRequestContext> { request, _ in
             let path = request.head.path.map { String($0.split(separator: "?", maxSplits: 1).first ?? "") } ?? "/"
-            state.counts.withLock { $0[path, default: 0] += 1 }
-            guard let resource = state.resources.withLock({ $0[path] }) else {
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName] = field.value }
+            let received = Received(method: request.method.rawValue, path: path, headers: headers)
+            state.log.withLock { $0.append(received) }
+            if let refused = state.guards.withLock({ $0.first { path.hasPrefix($0.prefix) && !$0.allows(received) } }) {
+                return Response(status: .unauthorized, headers: [.wwwAuthenticate: refused.challenge, .contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "authentication required\n")))
+            }
+            let resource = state.handlers.withLock({ $0[path] }).map { $0(received) } ?? state.resources.withLock({ $0[path] })
+            guard let resource else {
                 return Response(status: .notFound, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "fixture has no \(path)\n")))
             }
             return try await FixtureRegistry.answer(resource, request: request)
         }
         var logger = Logger(label: "fixture")
         logger.logLevel = .critical
-        let app = Application(
-            responder: responder,
-            configuration: .init(address: .hostname("127.0.0.1", port: port)),
-            onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) },
-            logger: logger)
-        let running = Task { try await app.run() }
+        let configuration = ApplicationConfiguration(address: .hostname("127.0.0.1", port: port))
+        let onRunning: @Sendable (any Channel) async -> Void = { continuation.yield($0.localAddress?.port ?? 0) }
+        let running: Task<Void, any Error>
+        if let tls {
+            let app = Application(responder: responder, server: try .tls(tlsConfiguration: tls), configuration: configuration, onServerRunning: onRunning, logger: logger)
+            running = Task { try await app.run() }
+        } else {
+            let app = Application(responder: responder, configuration: configuration, onServerRunning: onRunning, logger: logger)
+            running = Task { try await app.run() }
+        }
         var bound = 0
         for await p in stream {
             bound = p
             break
         }
         self.port = bound
+        self.isTLS = tls != nil
         state.task.withLock { $0 = running }
     }
 
     private static func answer(_ resource: Resource, request: Request) async throws -> Response {
         var headers: HTTPFields = [.contentType: resource.contentType]
+        for (name, value) in resource.headers {
+            if let name = HTTPField.Name(name) { headers.append(HTTPField(name: name, value: value)) }
+        }
+        if let lastModified = resource.lastModified { headers[.lastModified] = lastModified }
         if let etag = resource.etag {
             headers[.eTag] = etag
             if request.headers[.ifNoneMatch] == etag {
                 return Response(status: .notModified, headers: headers)
             }
         }
+        if request.headers[.ifNoneMatch] == nil, let lastModified = resource.lastModified, let since = request.headers[.ifModifiedSince], since == lastModified {
+            return Response(status: .notModified, headers: headers)
+        }
         headers[.contentLength] = "\(resource.body.readableBytes)"
         let status = HTTPResponse.Status(code: resource.status)
+        if request.method == .head {
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: resource.body.readableBytes) { writer in try await writer.finish(nil) })
+        }
         switch resource.fault {
         case .none:
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: resource.body))
@@ -139,16 +210,33 @@ public final class FixtureRegistry: Sendable {
         set(path, Resource(body: body, contentType: contentType, etag: etag, fault: fault))
     }
 
+    /// Answers requests for `path` with what `handler` returns for each.
+    public func handle(_ path: String, _ handler: @escaping @Sendable (Received) -> Resource) {
+        state.handlers.withLock { $0[path] = handler }
+    }
+
+    /// Refuses requests the guard does not allow, with 401 and its challenge.
+    public func protect(_ guard: Guard) {
+        state.guards.withLock { $0.append(`guard`) }
+    }
+
+    /// Every request received, in order.
+    public var received: [Received] { state.log.withLock { $0 } }
+
     /// Stops serving `path` (it answers 404).
     public func remove(_ path: String) {
         _ = state.resources.withLock { $0.removeValue(forKey: path) }
     }
 
-    /// How many requests `path` received.
-    public func requests(to path: String) -> Int { state.counts.withLock { $0[path] ?? 0 } }
+    /// How many requests `path` received (with `method`, or any).
+    public func requests(to path: String, method: String? = nil) -> Int {
+        state.log.withLock { log in log.filter { $0.path == path && (method == nil || $0.method == method) }.count }
+    }
 
     /// All requests received, by path.
-    public var requestCounts: [String: Int] { state.counts.withLock { $0 } }
+    public var requestCounts: [String: Int] {
+        state.log.withLock { log in log.reduce(into: [:]) { $0[$1.path, default: 0] += 1 } }
+    }
 
     /// Stops the server; its port then refuses connections.
     public func stop() async {

@@ -21,14 +21,16 @@ public final class TestLarder: Sendable {
     /// The engine.
     public var engine: Engine { larder.engine }
 
-    /// Starts Larder; `configure` adjusts the configuration (upstreams, TTL) first. The data
-    /// directory is new unless one is given (to restart over the same store); `logHandler`
-    /// receives Larder's log records.
+    /// Starts Larder; `configure` adjusts the configuration (upstreams, TTL) first. No ecosystem
+    /// has an upstream unless `configure` gives it one, so a test reaches nothing but what it
+    /// sets up. The data directory is new unless one is given (to restart over the same store);
+    /// `logHandler` receives Larder's log records.
     public init(dataDirectory: String? = nil, logHandler: (any LogHandler)? = nil, configure: (inout LarderConfiguration) throws -> Void = { _ in }) async throws {
         var configuration = LarderConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory ?? TestLarder.temporaryDirectory("larder-data")
         configuration.logLevel = ProcessInfo.processInfo.environment["LARDER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
+        for ecosystem in configuration.upstreams.keys { configuration.upstreams[ecosystem] = [] }
         try configure(&configuration)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = logHandler.map { handler in Logger(label: "larder-test") { _ in handler } } ?? Logger(label: "larder-test")

@@ -85,7 +85,7 @@ struct MirrorCommand: AsyncParsableCommand {
         for (artifact, reason) in summary.failed { output.line("failed: \(artifact.package) \(artifact.filename): \(reason)") }
         let failedInputs = plan.problems.filter { $0.kind == .failed }.count
         let unsupported = plan.problems.count - failedInputs
-        output.line("fetched \(summary.fetched) (\(byteCountText(summary.bytes))), skipped \(summary.skipped) already cached, failed \(summary.failed.count + failedInputs), not mirrorable \(unsupported); \(plan.metadataDocuments) metadata documents cached")
+        output.line("fetched \(summary.fetched) (\(byteCountText(summary.bytes))), skipped \(summary.skipped) already cached\(summary.absent > 0 ? ", \(summary.absent) optional files not upstream" : ""), failed \(summary.failed.count + failedInputs), not mirrorable \(unsupported); \(plan.metadataDocuments) metadata documents cached")
         if !summary.failed.isEmpty || failedInputs > 0 { throw ExitCode.failure }
     }
 
@@ -121,7 +121,7 @@ final class MirrorOutput: @unchecked Sendable {
         let name = "\(event.artifact.package) \(event.artifact.filename)"
         switch event.outcome {
         case .fetched(let count): bytes += count
-        case .skipped, .failed: break
+        case .skipped, .absent, .failed: break
         }
         if terminal {
             let width = 30
@@ -132,6 +132,7 @@ final class MirrorOutput: @unchecked Sendable {
             switch event.outcome {
             case .fetched(let count): print("fetched \(name) (\(byteCountText(count)))")
             case .skipped: print("cached \(name)")
+            case .absent: print("not upstream (optional) \(name)")
             case .failed(let reason): print("failed \(name): \(reason)")
             }
         }

@@ -18,7 +18,8 @@ struct MirrorClientTests {
     static func mirror(_ arguments: [String], data: String, upstream: FixtureRegistry) async throws -> String {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
         return try await Shell.run(
-            [CommandLineTests.binary, "mirror", "--data-dir", data, "--upstream", "pypi=" + upstream.pypiIndexURL, "--upstream", "npm=" + upstream.url] + arguments)
+            [CommandLineTests.binary, "mirror", "--data-dir", data, "--upstream", "pypi=" + upstream.pypiIndexURL, "--upstream", "npm=" + upstream.url, "--upstream", "maven=" + upstream.mavenURL()]
+                + arguments)
     }
 
     /// Larder over `data` with its upstreams unreachable and TTL 0, so every page is served stale.
@@ -65,13 +66,13 @@ struct MirrorClientTests {
                {"type": "library", "name": "larder-app", "version": "1.0.0", "purl": "pkg:npm/larder-app@1.0.0",
                 "components": [{"type": "library", "name": "larder-lib", "version": "1.2.0", "purl": "pkg:npm/larder-lib@1.2.0"}]},
                {"type": "library", "name": "scoped", "version": "0.3.0", "purl": "pkg:npm/%40larder/scoped@0.3.0"},
-               {"type": "library", "name": "junit", "version": "4.13", "purl": "pkg:maven/junit/junit@4.13"},
+               {"type": "library", "name": "Alamofire", "version": "5.9.0", "purl": "pkg:cocoapods/Alamofire@5.9.0"},
                {"type": "library", "name": "mystery"}
              ]}
             """.utf8).write(to: URL(fileURLWithPath: sbom))
         let output = try await Self.mirror(["--sbom", sbom], data: data, upstream: upstream)
         #expect(output.contains("fetched 3"), "\(output)")
-        #expect(output.contains("not mirrored: pkg:maven/junit/junit@4.13: Larder does not serve maven packages yet"))
+        #expect(output.contains("not mirrored: pkg:cocoapods/Alamofire@5.9.0: Larder does not serve cocoapods packages yet"))
         #expect(output.contains("mystery: no package URL"))
         #expect(!output.contains("consumer"))
 
@@ -131,6 +132,61 @@ struct MirrorClientTests {
             #expect(text.contains("upstream has no version matching '9.9.9'"))
             #expect(text.contains("no-such-package"))
             #expect(text.contains("not a valid package URL"))
+        }
+        await upstream.stop()
+    }
+
+    @Test("Maven from package URLs and an SBOM, with two upstreams from a config file: mvn resolves offline, parent POM and range included")
+    func maven() async throws {
+        try #require(Shell.has("mvn") && Shell.has("javac"), "mvn and javac are needed (Debian: maven, default-jdk-headless)")
+        let repositories = try await MavenClientTests.repositories()
+        let data = TestLarder.temporaryDirectory("mirror-maven")
+        let config = data + "/larder.yaml"
+        try """
+            upstreams:
+              maven:
+                - url: \(repositories.private.mavenURL(prefix: "/releases"))
+                  auth: {username: ci, password_env: LARDER_TEST_MAVEN_PASSWORD}
+                - url: \(repositories.public.mavenURL())
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let sbom = data + "/bom.json"
+        try Data("""
+            {"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+               {"type": "library", "name": "lib-a", "version": "1.0", "purl": "pkg:maven/org.larder.test/lib-a@1.0"},
+               {"type": "library", "name": "lib-b", "version": "1.1", "purl": "pkg:maven/org.larder.test/lib-b@1.1?type=jar"}
+             ]}
+            """.utf8).write(to: URL(fileURLWithPath: sbom))
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
+        // mvn reads the POM of every version in a range (lib-a asks for lib-b [1.0,2.0)), so the
+        // range is mirrored besides the version the SBOM lists.
+        let output = try await Shell.run(
+            [CommandLineTests.binary, "mirror", "--config", config, "--data-dir", data, "--sbom", sbom, "pkg:maven/org.larder.test/lib-b@[1.0,2.0)",
+             "pkg:maven/org.larder.test/larder-probe-maven-plugin@1.0?type=maven-plugin", "pkg:maven/org.codehaus.plexus/plexus-utils@[1.0,2.0)"],
+            environment: ["LARDER_TEST_MAVEN_PASSWORD": "s3cret"])
+        #expect(output.contains("failed 0"), "\(output)")
+        #expect(output.contains("larder-parent-1.0.pom.sha1"), "\(output)")
+        #expect(output.contains("lib-b-1.0.jar.sha1") && !output.contains("lib-b-2.0"), "\(output)")
+        #expect(!output.contains("s3cret"))
+
+        await repositories.private.stop()
+        await repositories.public.stop()
+        let larder = try await TestLarder(dataDirectory: data) {
+            $0.upstreams["maven"] = try MavenClientTests.upstreams(repositories)
+            $0.engine.metadataTTL = .seconds(0)
+        }
+        let offline = try await MavenClientTests.resolve(through: larder.url)
+        #expect(offline.resolved == ["org.larder.test:lib-a:1.0", "org.larder.test:lib-b:1.1"])
+        await larder.stop()
+    }
+
+    @Test("Maven package URLs that cannot be mirrored say why")
+    func mavenProblems() async throws {
+        let upstream = try await Self.upstream()
+        upstream.publishMaven(MavenProject(group: "org.larder.test", artifact: "lib", version: "1.0"))
+        let data = TestLarder.temporaryDirectory("mirror-maven-bad")
+        await #expect { try await Self.mirror(["pkg:maven/org.larder.test/lib@9.9", "pkg:maven/lib@1.0", "pkg:maven/org.larder.test/lib@1.0-SNAPSHOT"], data: data, upstream: upstream) } throws: { error in
+            let text = "\(error)"
+            return text.contains("upstream has no version '9.9'") && text.contains("pkg:maven/lib@1.0") && text.contains("snapshot")
         }
         await upstream.stop()
     }

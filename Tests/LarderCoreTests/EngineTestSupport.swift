@@ -4,6 +4,7 @@ import LarderCore
 import LarderSQLite
 import LarderTesting
 import NIOCore
+import Synchronization
 
 /// An engine over a fresh data directory, with helpers to build routes to a fixture upstream.
 struct EngineHarness {
@@ -12,7 +13,7 @@ struct EngineHarness {
     let blobs: FileBlobStore
     let directory: String
 
-    init(ttl: Duration = .seconds(300), readTimeout: Duration = .seconds(60), directory: String? = nil, configure: (inout EngineConfiguration) -> Void = { _ in }) throws {
+    init(ttl: Duration = .seconds(300), readTimeout: Duration = .seconds(60), directory: String? = nil, trust: UpstreamTrust = UpstreamTrust(), configure: (inout EngineConfiguration) -> Void = { _ in }) throws {
         let directory = directory ?? TestLarder.temporaryDirectory("engine")
         self.directory = directory
         index = try SQLiteCacheIndex(path: directory + "/index.sqlite")
@@ -21,7 +22,7 @@ struct EngineHarness {
         configuration.metadataTTL = ttl
         configuration.shutdownGrace = .milliseconds(200)
         configure(&configuration)
-        engine = Engine(index: index, blobs: blobs, upstream: UpstreamClient(timeouts: UpstreamTimeouts(connect: .seconds(2), read: readTimeout, passthrough: .seconds(2))), configuration: configuration)
+        engine = Engine(index: index, blobs: blobs, upstream: UpstreamClient(timeouts: UpstreamTimeouts(connect: .seconds(2), read: readTimeout, passthrough: .seconds(2)), trust: trust), configuration: configuration)
     }
 
     func artifact(_ upstream: String, _ path: String, integrity: Integrity?) -> Route {
@@ -38,9 +39,25 @@ struct EngineHarness {
         }
     }
 
-    func get(_ route: Route, headers: [String: String] = [:], method: ClientRequest.Method = .get) async -> EngineResponse {
+    /// An artifact route trying `upstreams` in order for `path`.
+    func artifact(_ upstreams: [Upstream], _ path: String, integrity: Integrity? = nil, key: String? = nil) -> Route {
+        Route(ecosystem: "generic", key: key ?? "test/artifact\(path)", kind: .artifact) {
+            upstreams.map { $0.source(path: path, integrity: integrity) }
+        }
+    }
+
+    /// A metadata route (served as stored) trying `upstreams` in order for `path`.
+    func document(_ upstreams: [Upstream], _ path: String) -> Route {
+        Route(ecosystem: "generic", key: "test/document\(path)", kind: .metadata, contentType: "text/plain") {
+            upstreams.map { $0.source(path: path) }
+        }
+    }
+
+    func get(_ route: Route, headers: [String: String] = [:], method: ClientRequest.Method = .get, populate: Bool = true) async -> EngineResponse {
+        var request = ClientRequest(method: method, path: try! RequestPath(raw: "/x"), headers: headers, baseURL: "http://127.0.0.1")
+        request.populate = populate
         do {
-            return try await engine.serve(route, request: ClientRequest(method: method, path: try! RequestPath(raw: "/x"), headers: headers, baseURL: "http://127.0.0.1"))
+            return try await engine.serve(route, request: request)
         } catch {
             return .error(error)
         }
@@ -56,6 +73,11 @@ struct EngineHarness {
     func stagingFiles() -> [String] {
         (try? FileManager.default.contentsOfDirectory(atPath: directory + "/tmp")) ?? []
     }
+}
+
+/// An upstream for a fixture (or any URL) in tests.
+func upstream(_ url: String, credentials: UpstreamCredentials? = nil, verifyOnHit: Bool = false) -> Upstream {
+    try! Upstream(url: url, setting: "test", credentials: credentials, verifyOnHit: verifyOnHit)
 }
 
 /// Reads a response body whole.
@@ -85,4 +107,11 @@ func payload(_ size: Int, seed: UInt64 = 1) -> Data {
         bytes[i] = UInt8(truncatingIfNeeded: state)
     }
     return Data(bytes)
+}
+
+/// A value behind a lock, shareable with escaping closures.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
 }

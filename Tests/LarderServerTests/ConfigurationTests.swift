@@ -1,4 +1,6 @@
 import Foundation
+import LarderCore
+import LarderEcosystems
 import LarderServer
 import Testing
 
@@ -53,9 +55,92 @@ struct ConfigurationTests {
         #expect { try LarderConfiguration.resolve(file: "/no/such/file.yaml", environment: [:]) } throws: { "\($0)".contains("cannot read") }
     }
 
+    @Test("upstreams: lists, credentials from the environment or a file, verify_on_hit, artifact hosts")
+    func structuredUpstreams() throws {
+        let secretFile = try Self.file("from-a-file\n")
+        let path = try Self.file("""
+            upstreams:
+              maven:
+                - url: http://repo.internal.example/releases
+                  auth: {username: ci, password_env: INTERNAL_MAVEN_PASSWORD}
+                  verify_on_hit: true
+                - url: https://repo.maven.apache.org/maven2/
+              npm:
+                url: https://npm.internal.example
+                auth: {token_file: \(secretFile)}
+              pypi:
+                - url: https://pypi.internal.example/simple
+                  artifact_hosts: [files.internal.example, "*.cdn.example"]
+            """)
+        let configuration = try LarderConfiguration.resolve(file: path, environment: ["INTERNAL_MAVEN_PASSWORD": "pw"])
+        let maven = try #require(configuration.upstreams["maven"])
+        #expect(maven.map(\.baseURL) == ["http://repo.internal.example/releases", "https://repo.maven.apache.org/maven2"])
+        #expect(maven[0].hasCredentials && maven[0].verifyOnHit && maven[0].setting == "upstreams.maven[0]")
+        #expect(!maven[1].hasCredentials && !maven[1].verifyOnHit)
+        #expect(configuration.upstreams["npm"]?.first?.hasCredentials == true)
+        let pypi = try #require(configuration.upstreams["pypi"]?.first)
+        #expect(pypi.artifactHosts.map(\.description) == ["files.internal.example", "*.cdn.example"])
+        #expect(pypi.mayFetch(URLOrigin(url: "https://a.cdn.example/x")!))
+
+        // The environment's one-line shortcut replaces the file's list; hosts can be added too.
+        let shortcut = try LarderConfiguration.resolve(
+            file: path, environment: ["INTERNAL_MAVEN_PASSWORD": "pw", "LARDER_UPSTREAM_MAVEN": "https://env.example/m2", "LARDER_UPSTREAM_PYPI_ARTIFACT_HOSTS": "files.example"])
+        #expect(shortcut.upstreams["maven"]?.map(\.baseURL) == ["https://env.example/m2"])
+        #expect(shortcut.upstreams["pypi"]?.first?.artifactHosts.map(\.description).contains("files.example") == true)
+        let flagged = try LarderConfiguration.resolve(file: path, environment: ["INTERNAL_MAVEN_PASSWORD": "pw"], flags: [("upstream", "maven=https://flag.example/m2")])
+        #expect(flagged.upstreams["maven"]?.map(\.baseURL) == ["https://flag.example/m2"])
+    }
+
+    @Test("named upstreams keep host names with dots as keys")
+    func namedUpstreams() throws {
+        let path = try Self.file("""
+            upstreams:
+              maven:
+                registry.terraform.io: https://registry.terraform.io
+                mirror.example: {url: https://mirror.example/m2}
+            """)
+        let maven = try #require(try LarderConfiguration.resolve(file: path, environment: [:]).upstreams["maven"])
+        #expect(maven.map(\.name) == ["mirror.example", "registry.terraform.io"])
+        #expect(maven.map(\.setting) == ["upstreams.maven.mirror.example", "upstreams.maven.registry.terraform.io"])
+    }
+
+    @Test("upstream mistakes stop Larder with a message naming the setting", arguments: [
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      auth: {username: ci, password: hunter2}\n", "never read from the config file"),
+        ("upstreams:\n  maven:\n    - url: https://ci:hunter2@r.example\n", "carries credentials"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      auth: {username: ci, password_env: NOT_SET_ANYWHERE}\n", "NOT_SET_ANYWHERE, which is not set"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      auth: {token_file: /no/such/secret}\n", "/no/such/secret"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      verfy_on_hit: true\n", "unknown key 'verfy_on_hit'"),
+        ("upstreams:\n  cobol:\n    - url: https://r.example\n", "upstreams.cobol"),
+        ("upstreams:\n  maven:\n    - url: ftp://r.example\n", "upstreams.maven[0]"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      artifact_hosts: [\"bad host\"]\n", "artifact_hosts"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      auth: {username: ci}\n", "needs password_env"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      verify_on_hit: often\n", "true or false"),
+    ])
+    func upstreamErrors(yaml: String, expected: String) throws {
+        let path = try Self.file(yaml)
+        #expect { try LarderConfiguration.resolve(file: path, environment: [:]) } throws: { "\($0)".contains(expected) && !"\($0)".contains("hunter2") }
+    }
+
+    @Test("credentials on the command line are refused; CA files must hold certificates")
+    func flagsAndTrust() throws {
+        #expect { try LarderConfiguration.resolve(environment: [:], flags: [("upstream", "maven=https://u:p@r.example")]) } throws: { "\($0)".contains("LARDER_UPSTREAM_MAVEN") }
+        #expect { try LarderConfiguration.resolve(environment: [:], flags: [("upstream", "cobol=https://r.example")]) } throws: { "\($0)".contains("maven") }
+        let notPEM = try Self.file("not a certificate")
+        #expect { try LarderConfiguration.resolve(environment: ["SSL_CERT_FILE": notPEM]) } throws: { "\($0)".contains("SSL_CERT_FILE") }
+        #expect { try LarderConfiguration.resolve(environment: [:], flags: [("upstream-ca-file", "/no/such.pem")]) } throws: { "\($0)".contains("/no/such.pem") }
+        #expect(try LarderConfiguration.resolve(environment: [:], flags: [("verify-on-hit-timeout", "0.5")]).engine.hitCheckTimeout == .milliseconds(500))
+    }
+
     @Test("the README documents every setting by its key, environment variable and flag")
     func documented() throws {
         let readme = try String(contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../README.md").path, encoding: .utf8)
+        for ecosystem in Ecosystems.all.map({ $0.name }) {
+            #expect(readme.contains("`upstreams.\(ecosystem)`"), "README does not document upstreams.\(ecosystem)")
+            #expect(readme.contains("`LARDER_UPSTREAM_\(ecosystem.uppercased())`"), "README does not document LARDER_UPSTREAM_\(ecosystem.uppercased())")
+        }
+        for text in ["`--upstream ECOSYSTEM=URL`", "`--upstream-artifact-hosts ECOSYSTEM=HOSTS`", "`LARDER_UPSTREAM_<ECOSYSTEM>_ARTIFACT_HOSTS`", "`SSL_CERT_FILE`", "`password_env`", "`password_file`", "`token_env`", "`token_file`", "`verify_on_hit`", "`artifact_hosts`"] {
+            #expect(readme.contains(text), "README does not document \(text)")
+        }
         for key in ConfigurationKey.all {
             #expect(readme.contains("`\(key.name)`"), "README does not document \(key.name)")
             #expect(readme.contains("`\(key.environment)`"), "README does not document \(key.environment)")

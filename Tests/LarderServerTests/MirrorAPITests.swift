@@ -85,7 +85,7 @@ struct MirrorAPITests {
         let upstream = try await Self.upstream(slowPause: .milliseconds(1))
         let larder = try await Self.larder(upstream)
         let answer = try await Self.post(larder, #"""
-            {"purls": ["pkg:npm/fast@1.0.0", "pkg:maven/junit/junit@4.13"],
+            {"purls": ["pkg:npm/fast@1.0.0", "pkg:cocoapods/Alamofire@5.9.0"],
              "sbom": {"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [{"name": "slow", "purl": "pkg:npm/slow@1.0.0"}]},
              "lockfile": {"filename": "requirements.txt", "content": "flask>=2\n"}}
             """#)
@@ -100,7 +100,7 @@ struct MirrorAPITests {
         let progress = try #require(done["progress"] as? [String: Any])
         #expect(progress["total"] as? Int == 2)
         #expect(progress["fetched"] as? Int == 2)
-        #expect(progress["notMirrorable"] as? Int == 2)  // maven, and the unpinned flask
+        #expect(progress["notMirrorable"] as? Int == 2)  // cocoapods, and the unpinned flask
         try spec.check(done, against: "MirrorJob")
 
         let list = try Self.job(try await RawHTTP.send(port: larder.port, target: "/api/mirror"))

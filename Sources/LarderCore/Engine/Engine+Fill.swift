@@ -1,5 +1,5 @@
 import Foundation
-import NIOCore
+public import NIOCore
 
 extension Engine {
     enum FillStart {
@@ -41,6 +41,18 @@ extension Engine {
         }
     }
 
+    /// The bytes of the artifact of `route`, fetched first if needed; for small files a catalog
+    /// reads (a POM), refusing one larger than `maxSize`.
+    public func contents(of route: Route, maxSize: Int) async throws -> ByteBuffer {
+        let (entry, _) = try await ensureArtifact(route)
+        guard entry.size <= Int64(maxSize) else { throw LarderError(.upstreamFailed, "\(route.key) is larger than the \(maxSize) bytes Larder reads here") }
+        guard let buffer = try await blobs.readAll(digest: entry.digest, maxSize: maxSize) else {
+            await dropMissing(entry)
+            throw LarderError(.internalError, "the stored file for \(route.key) vanished; try again")
+        }
+        return buffer
+    }
+
     func runFill(_ fill: Fill, route: Route) async {
         var stagingPath: String?
         var lock: (any FillLock)?
@@ -78,10 +90,13 @@ extension Engine {
                 fill.publishWritten(written)
                 self.stats.record(route.ecosystem) { $0.bytesFetched += Int64(chunk) }
             }
-            if let verifier = source.verifier {
-                try await verifier.verify(StagedArtifact(path: staged.path, size: staged.size, digests: staged.digests, url: url))
-            } else {
-                logger.info("artifact has no promised digest; stored unverified", metadata: ["key": "\(route.key)"])
+            switch try await source.verifier?.verify(StagedArtifact(path: staged.path, size: staged.size, digests: staged.digests, url: url)) {
+            case .verified(let against)?:
+                logger.debug("artifact verified", metadata: ["key": "\(route.key)", "against": "\(against)"])
+            case .unverified(let reason)?:
+                logger.info("artifact stored unverified", metadata: ["key": "\(route.key)", "reason": "\(reason)"])
+            case nil:
+                logger.info("artifact stored unverified", metadata: ["key": "\(route.key)", "reason": "its registry promised no digest"])
             }
             guard fill.decideCommit() else {
                 unlink(staged.path)

@@ -12,12 +12,21 @@ public protocol PackageCatalog: Sendable {
     /// Parses a version range in the ecosystem's own syntax (npm `^4.17`, PyPI `>=2,<3`);
     /// throws a 400-class error that says what is wrong.
     func versionRange(_ text: String) throws -> VersionRange
+    /// One release by its exact version, or nil when upstream has no such version (the text may
+    /// then be a range). The default looks it up in `releases`; an ecosystem that can name a
+    /// release's files without listing every version (Maven) answers directly.
+    func release(of package: CatalogPackage, version: String, engine: Engine) async throws -> CatalogRelease?
     /// Artifacts a client needs besides a selected release's own to install it offline (Maven's
     /// parent POMs); none by default.
     func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact]
 }
 
 extension PackageCatalog {
+    public func release(of package: CatalogPackage, version: String, engine: Engine) async throws -> CatalogRelease? {
+        let releases = try await releases(of: package, engine: engine)
+        return releases.first { $0.version == version } ?? releases.first { $0.version.lowercased() == version.lowercased() }
+    }
+
     public func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact] { [] }
 }
 
@@ -77,11 +86,14 @@ public struct CatalogArtifact: Sendable {
     public var size: Int64?
     /// The route that fetches and stores it.
     public var route: Route
+    /// Whether upstream may lack it (a checksum file): its absence is reported, not a failure.
+    public var optional: Bool
 
     /// Creates an artifact reference.
-    public init(filename: String, size: Int64?, route: Route) {
+    public init(filename: String, size: Int64?, route: Route, optional: Bool = false) {
         self.filename = filename
         self.size = size
         self.route = route
+        self.optional = optional
     }
 }

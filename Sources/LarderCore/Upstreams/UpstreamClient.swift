@@ -66,11 +66,11 @@ public final class UpstreamClient: Sendable {
                 guard let token = try await handler.respond(to: AuthChallenge.parse(header), for: hop, client: self) else {
                     throw LarderError(.upstreamFailed, "upstream \(request.displayURL) answered 401 with a challenge Larder cannot answer; check the upstream's credentials in Larder's configuration")
                 }
+                // The retry uses the token whatever its lifetime; later requests reuse it while it lasts.
                 if let tokenKey, let lifetime = token.lifetime {
                     tokens.withLock { $0[tokenKey] = (token.authorization, ContinuousClock.now + lifetime) }
-                } else {
-                    oneOff = token.authorization
                 }
+                oneOff = token.authorization
                 hop = request
                 redirects = 0
                 continue

@@ -11,9 +11,19 @@ public protocol ArtifactVerifier: Sendable {
     /// it checks against (a checksum file) while the artifact downloads.
     func begin()
 
-    /// Checks the staged bytes; throws `integrityMismatch` (or another error that explains why
-    /// the bytes could not be checked).
-    func verify(_ artifact: StagedArtifact) async throws(LarderError)
+    /// Checks the staged bytes and says what they were checked against, or that there was nothing
+    /// to check against; throws `integrityMismatch` (or another error that explains why the bytes
+    /// could not be checked), and the bytes are then neither stored nor served whole.
+    func verify(_ artifact: StagedArtifact) async throws(LarderError) -> Verification
+}
+
+/// What a verifier found.
+public enum Verification: Sendable, Equatable {
+    /// The bytes match; the text says what they were checked against.
+    case verified(String)
+    /// Upstream published nothing to check them against (the text says what was missing); they
+    /// are stored, and the engine logs it.
+    case unverified(String)
 }
 
 extension ArtifactVerifier {
@@ -43,10 +53,11 @@ public struct StagedArtifact: Sendable {
 extension Integrity: ArtifactVerifier {
     public var algorithms: Set<Integrity.Algorithm> { [algorithm] }
 
-    public func verify(_ artifact: StagedArtifact) async throws(LarderError) {
+    public func verify(_ artifact: StagedArtifact) async throws(LarderError) -> Verification {
         let actual = artifact.digests[algorithm]
         guard actual == hex else {
             throw LarderError(.integrityMismatch, "upstream \(artifact.url) served bytes with \(algorithm.rawValue) \(actual ?? "?"), but its registry promised \(hex); not stored")
         }
+        return .verified("the \(algorithm.rawValue) its registry promised")
     }
 }

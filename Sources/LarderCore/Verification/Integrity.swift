@@ -48,7 +48,8 @@ public struct Integrity: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Integrity.Algorithm {
-    var hexLength: Int {
+    /// The length of a digest in hex.
+    public var hexLength: Int {
         switch self {
         case .sha256: 64
         case .sha384: 96
