@@ -11,7 +11,7 @@ LARDER_BIN=$(build_larder)
 rm -rf "$OUT/hit" && mkdir -p "$OUT/hit"
 python3 "$BENCH_DIR/make_fixtures.py" --out "$OUT/hit" --port $UP --packages 1 --big
 start_nginx $UP "$OUT/hit/www"
-"$LARDER_BIN" serve --listen 127.0.0.1:$LARDER --data-dir "$OUT/hit/data" --upstream-npm http://127.0.0.1:$UP/npm --log-level warning &
+"$LARDER_BIN" serve --listen 127.0.0.1:$LARDER --data-dir "$OUT/hit/data" --upstream npm=http://127.0.0.1:$UP/npm --log-level warning &
 LPID=$!
 PIDS+=($LPID)
 wait_port $LARDER

@@ -22,7 +22,7 @@ curl -sf --parallel --parallel-max "$CONCURRENCY" -K "$OUT/sbom/curl.conf"
 curl_s=$(echo "$(date +%s.%N) - $start" | bc -l)
 
 start=$(date +%s.%N)
-"$LARDER_BIN" mirror --sbom "$OUT/sbom/sbom.json" --data-dir "$OUT/sbom/data" --upstream-npm http://127.0.0.1:$UP/npm \
+"$LARDER_BIN" mirror --sbom "$OUT/sbom/sbom.json" --data-dir "$OUT/sbom/data" --upstream npm=http://127.0.0.1:$UP/npm \
   --concurrency "$CONCURRENCY" > "$OUT/sbom/mirror.log"
 larder_s=$(echo "$(date +%s.%N) - $start" | bc -l)
 tail -1 "$OUT/sbom/mirror.log"

@@ -12,7 +12,7 @@ python3 "$BENCH_DIR/make_fixtures.py" --out "$OUT/pip" --port $UP --packages 30
 start_nginx $UP "$OUT/pip/www"
 UPSTREAM=http://127.0.0.1:$UP/simple
 
-"$LARDER_BIN" serve --listen 127.0.0.1:$LARDER --data-dir "$OUT/pip/larder" --upstream-pypi $UPSTREAM --log-level warning &
+"$LARDER_BIN" serve --listen 127.0.0.1:$LARDER --data-dir "$OUT/pip/larder" --upstream pypi=$UPSTREAM --log-level warning &
 PIDS+=($!)
 PROXPI_INDEX_URL=$UPSTREAM/ PROXPI_CACHE_DIR="$OUT/pip/proxpi" PROXPI_LOGGING_LEVEL=WARNING \
   "$VENV/bin/gunicorn" --bind 127.0.0.1:$PROXPI --workers 2 --log-level warning proxpi.server:app &

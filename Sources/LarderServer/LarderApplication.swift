@@ -16,11 +16,12 @@ public struct LarderApplication: Sendable {
     /// The HTTP application; run it with `runService()` (signals) or in a `ServiceGroup`.
     public let application: Application<LarderResponder>
 
-    /// Builds Larder from `configuration`; `onServerRunning` receives the bound port.
-    public init(configuration: LarderConfiguration, logger: Logger? = nil, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// Builds Larder from `configuration`, serving `Ecosystems.all` and any `extraAdapters` (for
+    /// embedding); `onServerRunning` receives the bound port.
+    public init(configuration: LarderConfiguration, logger: Logger? = nil, extraAdapters: [any EcosystemAdapter] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         var logger = logger ?? Logger(label: "larder")
         logger.logLevel = configuration.logLevel
-        let stack = try LarderStack(configuration: configuration, logger: logger)
+        let stack = try LarderStack(configuration: configuration, logger: logger, extraAdapters: extraAdapters)
         let engine = stack.engine
         var services: [any Service] = [EngineService(engine: engine)]
         var mirrorJobs: MirrorJobs?
@@ -50,14 +51,14 @@ public struct LarderStack: Sendable {
     /// The embedded store the engine uses.
     public let store: LarderStore
 
-    /// Builds the stack from `configuration`.
-    public init(configuration: LarderConfiguration, logger: Logger) throws {
+    /// Builds the stack from `configuration`, with `extraAdapters` mounted beside the ecosystems.
+    public init(configuration: LarderConfiguration, logger: Logger, extraAdapters: [any EcosystemAdapter] = []) throws {
         let store = try LarderStore(dataDirectory: configuration.dataDirectory)
         self.store = store
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),
             configuration: configuration.engine, logger: logger)
-        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? []) }
+        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? []) } + extraAdapters
     }
 
     /// The adapters that can describe packages to the mirror.

@@ -58,7 +58,7 @@ struct UpstreamSettings {
     }
 
     mutating func readEnvironment() throws {
-        for ecosystem in Ecosystems.all.map { $0.name } {
+        for ecosystem in Ecosystems.all.map({ $0.name }) {
             let key = Self.environmentKey(ecosystem)
             if let url = environment[key], !url.isEmpty {
                 configured[ecosystem] = [try Self.wrap("environment variable \(key)") { try Upstream(url: url, setting: key) }]

@@ -25,7 +25,7 @@ public final class TestLarder: Sendable {
     /// has an upstream unless `configure` gives it one, so a test reaches nothing but what it
     /// sets up. The data directory is new unless one is given (to restart over the same store);
     /// `logHandler` receives Larder's log records.
-    public init(dataDirectory: String? = nil, logHandler: (any LogHandler)? = nil, configure: (inout LarderConfiguration) throws -> Void = { _ in }) async throws {
+    public init(dataDirectory: String? = nil, logHandler: (any LogHandler)? = nil, extraAdapters: [any EcosystemAdapter] = [], configure: (inout LarderConfiguration) throws -> Void = { _ in }) async throws {
         var configuration = LarderConfiguration()
         configuration.port = 0
         configuration.dataDirectory = dataDirectory ?? TestLarder.temporaryDirectory("larder-data")
@@ -35,7 +35,7 @@ public final class TestLarder: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = logHandler.map { handler in Logger(label: "larder-test") { _ in handler } } ?? Logger(label: "larder-test")
         logger.logLevel = configuration.logLevel
-        let larder = try await LarderApplication(configuration: configuration, logger: logger) { continuation.yield($0) }
+        let larder = try await LarderApplication(configuration: configuration, logger: logger, extraAdapters: extraAdapters) { continuation.yield($0) }
         let group = ServiceGroup(services: [larder.application], gracefulShutdownSignals: [], logger: logger)
         self.task = Task { try await group.run() }
         var bound = 0
@@ -60,5 +60,21 @@ public final class TestLarder: Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))").path
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
+    }
+}
+
+extension TestLarder {
+    /// Runs `body`, then stops Larder and `upstreams` however it ended (stopping twice is
+    /// harmless, so the body may stop either itself).
+    public func stopping(_ upstreams: FixtureRegistry..., body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await stop()
+            for upstream in upstreams { await upstream.stop() }
+            throw error
+        }
+        await stop()
+        for upstream in upstreams { await upstream.stop() }
     }
 }

@@ -183,6 +183,24 @@ struct EngineArtifactTests {
         #expect(harness.stagingFiles() == ["fill-\(sleeper.processIdentifier)-def.part"])
     }
 
+    @Test("shutdown writes the counters even when the task asking for it is cancelled (a second signal)")
+    func shutdownWhenCancelled() async throws {
+        let upstream = try await FixtureRegistry()
+        defer { Task { await upstream.stop() } }
+        upstream.set("/n.bin", body: ByteBuffer(string: "counted"))
+        let harness = try EngineHarness()
+        let route = harness.artifact(upstream.url, "/n.bin", integrity: nil)
+        _ = try await collect(await harness.get(route))
+        _ = try await collect(await harness.get(route))
+        let stopping = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await harness.engine.shutdown()
+        }
+        await stopping.value
+        let persisted = try await harness.index.stats()["generic"]
+        #expect(persisted?.hits == 1 && persisted?.misses == 1)
+    }
+
     @Test("shutdown cancels running downloads cleanly and leaves no staging files")
     func shutdownCancelsFills() async throws {
         let upstream = try await FixtureRegistry()

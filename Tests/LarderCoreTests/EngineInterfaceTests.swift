@@ -119,6 +119,39 @@ struct EngineInterfaceTests {
         #expect(try await collect(timedOut) == Data("version two".utf8))
     }
 
+    @Test("hits that arrive while a hit check runs share it: twenty clients, one upstream question")
+    func sharedHitCheck() async throws {
+        let registry = try await FixtureRegistry()
+        defer { Task { await registry.stop() } }
+        registry.set("/s.jar", body: ByteBuffer(string: "shared"))
+        let harness = try EngineHarness()
+        let calls = Locked(0)
+        let gate = Locked(false)
+        var route = harness.artifact([upstream(registry.url)], "/s.jar")
+        route.hitCheck = { _ in
+            calls.withLock { $0 += 1 }
+            for _ in 0..<500 where !gate.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
+            return .serve
+        }
+        let shared = route
+        _ = try await collect(await harness.get(shared))
+        let started = Locked(0)
+        try await withThrowingTaskGroup(of: Data.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    started.withLock { $0 += 1 }
+                    return try await collect(await harness.get(shared))
+                }
+            }
+            while started.withLock({ $0 }) < 20 { try await Task.sleep(for: .milliseconds(5)) }
+            try await Task.sleep(for: .milliseconds(100))
+            gate.withLock { $0 = true }
+            for try await body in group { #expect(body == Data("shared".utf8)) }
+        }
+        #expect(calls.withLock { $0 } == 1)
+        #expect(registry.requests(to: "/s.jar") == 1)
+    }
+
     @Test("a miss that may not be stored is streamed and verified but not kept; a storing reader joining it keeps it")
     func unstoredMiss() async throws {
         let registry = try await FixtureRegistry()

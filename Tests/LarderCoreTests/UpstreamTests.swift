@@ -38,12 +38,13 @@ struct UpstreamTests {
         ("file:///etc/passwd", "scheme"),
         ("gopher://repo.example/x", "scheme"),
         ("https://a.files.example.evil/x", "a.files.example.evil"),
+        ("https://[bad/x.whl", "not a valid URL"),
     ])
     func refusedLinks(link: String, named: String) throws {
         let upstream = try Upstream(url: "https://repo.example/simple", setting: "upstreams.pypi[0]", artifactHosts: [HostPattern("*.files.example")!])
         #expect { try upstream.request(url: link) } throws: { error in
             let message = (error as? LarderError)?.message ?? ""
-            return message.contains(named) && (named == "scheme" || message.contains("upstreams.pypi[0].artifact_hosts"))
+            return message.contains(named) && (named == "scheme" || named == "not a valid URL" || message.contains("upstreams.pypi[0].artifact_hosts"))
         }
     }
 

@@ -20,15 +20,7 @@ struct MavenServerTests {
             try $0.setUpstream("maven", upstream.mavenURL(), verifyOnHit: verifyOnHit)
             $0.engine.metadataTTL = ttl
         }
-        do {
-            try await body(upstream, larder)
-        } catch {
-            await larder.stop()
-            await upstream.stop()
-            throw error
-        }
-        await larder.stop()
-        await upstream.stop()
+        try await larder.stopping(upstream) { try await body(upstream, larder) }
     }
 
     static func sha1(_ data: Data) -> String { Insecure.SHA1.hash(data: data).map { String(format: "%02x", $0) }.joined() }

@@ -27,15 +27,7 @@ struct ServerTests {
     /// (stopping twice is harmless, so a body may stop either itself).
     static func withServers(_ body: (FixtureRegistry, TestLarder) async throws -> Void) async throws {
         let (upstream, larder) = try await start()
-        do {
-            try await body(upstream, larder)
-        } catch {
-            await larder.stop()
-            await upstream.stop()
-            throw error
-        }
-        await larder.stop()
-        await upstream.stop()
+        try await larder.stopping(upstream) { try await body(upstream, larder) }
     }
 
     @Test("path tricks are 400 and never reach upstream", arguments: [
@@ -233,6 +225,47 @@ struct ServerTests {
             let again = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("If-None-Match", etag)])
             #expect(again.status == 304)
             #expect(again.body.isEmpty)
+        }
+    }
+}
+
+/// An adapter with its own error format, as OCI's `{"errors": [{"code", "message"}]}`.
+struct ProbeAdapter: EcosystemAdapter {
+    let ecosystem = "probe"
+    let mount = "probe"
+    let upstream: String
+
+    func resolve(_ request: ClientRequest, engine: Engine) async throws -> Resolution {
+        switch request.path.segments.first {
+        case "denied":
+            throw LarderError(.unauthorized, "sign in first", headers: [("WWW-Authenticate", "Bearer realm=\"https://auth.example/token\"")], code: "DENIED")
+        default:
+            let source = try Upstream(url: upstream, setting: "probe").source(path: "/" + request.path.segments.joined(separator: "/"))
+            return .route(Route(ecosystem: ecosystem, key: "probe/\(request.path.segments.joined(separator: "/"))", kind: .artifact) { [source] })
+        }
+    }
+
+    func errorResponse(_ error: LarderError) -> EngineResponse {
+        let body = "{\"errors\":[{\"code\":\(jsonString(error.code ?? "UNKNOWN")),\"message\":\(jsonString(error.message))}]}"
+        return EngineResponse(status: error.status, headers: [("Content-Type", "application/json")] + error.headers, body: .buffer(ByteBuffer(string: body)))
+    }
+}
+
+@Suite("Adapters' own error formats")
+struct AdapterErrorTests {
+    @Test("errors under an adapter's mount, its own or the engine's, are rendered in its format with their headers")
+    func errorFormat() async throws {
+        let upstream = try await FixtureRegistry()
+        let larder = try await TestLarder(extraAdapters: [ProbeAdapter(upstream: upstream.url)])
+        try await larder.stopping(upstream) {
+            let denied = try await RawHTTP.send(port: larder.port, target: "/probe/denied")
+            #expect(denied.status == 401)
+            #expect(denied.headers["www-authenticate"] == "Bearer realm=\"https://auth.example/token\"")
+            #expect(denied.text == "{\"errors\":[{\"code\":\"DENIED\",\"message\":\"sign in first\"}]}")
+            let missing = try await RawHTTP.send(port: larder.port, target: "/probe/nothing/here")
+            #expect(missing.status == 404)
+            #expect(missing.text.hasPrefix("{\"errors\":[{\"code\":\"UNKNOWN\""))
+            #expect(missing.text.contains("answered 404"))
         }
     }
 }

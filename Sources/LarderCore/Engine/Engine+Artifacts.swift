@@ -5,7 +5,7 @@ extension Engine {
     func serveArtifact(_ route: Route, request: ClientRequest) async throws -> EngineResponse {
         let isHead = request.method == .head
         if let entry = try await lookup(route.key) {
-            if let check = route.hitCheck, await Self.within(configuration.hitCheckTimeout, fallback: .serve, { await check(entry) }) == .replace {
+            if let check = route.hitCheck, await sharedHitCheck(check, entry: entry) == .replace {
                 logger.info("upstream has different content now; replacing the cached copy", metadata: ["key": "\(route.key)", "upstream": "\(entry.sourceURL)"])
                 await discard(entry)
             } else if let response = try await serveStored(entry, route: route, request: request) {
@@ -40,6 +40,24 @@ extension Engine {
             if isHead { return EngineResponse(status: 200, headers: headers) }
             return EngineResponse(status: 200, headers: headers, body: .stream(fill.chunks(length: head.contentLength, chunkSize: 64 << 10).limitingInFlight(to: Engine.inFlightLimit)))
         }
+    }
+
+    /// Runs `check` on `entry` within `hitCheckTimeout` (the cached copy is served when it does
+    /// not answer in time). Hits on the same entry that arrive while a check runs share it, so
+    /// many clients asking at once cost upstream one request.
+    private func sharedHitCheck(_ check: @escaping @Sendable (CacheEntry) async -> HitDecision, entry: CacheEntry) async -> HitDecision {
+        let key = entry.key + "\u{0}" + entry.digest
+        let task = hitChecks.withLock { running in
+            if let task = running[key] { return task }
+            let task = Task { [configuration] in
+                let decision = await Self.within(configuration.hitCheckTimeout, fallback: .serve) { await check(entry) }
+                _ = self.hitChecks.withLock { $0.removeValue(forKey: key) }
+                return decision
+            }
+            running[key] = task
+            return task
+        }
+        return await task.value
     }
 
     /// Answers a HEAD for an artifact that is not cached by asking upstream with HEAD, so no
@@ -81,29 +99,26 @@ extension Engine {
         if ByteRange.ifRangeHolds(request.header("if-range"), etag: etag, lastModified: lastModified) {
             range = ByteRange.evaluate(request.header("range"), size: entry.size)
         }
+        let status: Int
+        let bytes: ClosedRange<Int64>?
         switch range {
         case .unsatisfiable:
             headers.append(("Content-Range", "bytes */\(entry.size)"))
             headers.append(("Content-Length", "0"))
             return EngineResponse(status: 416, headers: headers)
-        case .partial(let bytes):
-            headers.append(("Content-Range", "bytes \(bytes.lowerBound)-\(bytes.upperBound)/\(entry.size)"))
-            headers.append(("Content-Length", "\(bytes.count)"))
-            if request.method == .head { return EngineResponse(status: 206, headers: headers) }
-            guard let body = try await body(of: entry, range: bytes) else {
-                await dropMissing(entry)
-                return nil
-            }
-            return EngineResponse(status: 206, headers: headers, body: body)
+        case .partial(let part):
+            headers.append(("Content-Range", "bytes \(part.lowerBound)-\(part.upperBound)/\(entry.size)"))
+            (status, bytes) = (206, part)
         case .whole:
-            headers.append(("Content-Length", "\(entry.size)"))
-            if request.method == .head { return EngineResponse(status: 200, headers: headers) }
-            guard let body = try await body(of: entry, range: nil) else {
-                await dropMissing(entry)
-                return nil
-            }
-            return EngineResponse(status: 200, headers: headers, body: body)
+            (status, bytes) = (200, nil)
         }
+        headers.append(("Content-Length", "\(bytes?.count ?? Int(entry.size))"))
+        if request.method == .head { return EngineResponse(status: status, headers: headers) }
+        guard let body = try await body(of: entry, range: bytes) else {
+            await dropMissing(entry)
+            return nil
+        }
+        return EngineResponse(status: status, headers: headers, body: body)
     }
 
     /// The stored bytes of `entry` (or `range` of them): from memory when small, streamed

@@ -29,6 +29,8 @@ public final class Engine: Sendable {
 
     let fills = Mutex<[String: (fill: Fill, task: Task<Void, Never>)]>([:])
     let metadataFlights = Mutex<[String: Task<(CacheEntry, MetadataDocument.Provenance), any Error>]>([:])
+    /// Hit checks in progress, by key and blob: hits that arrive meanwhile share the answer.
+    let hitChecks = Mutex<[String: Task<HitDecision, Never>]>([:])
     let accepting = Mutex(true)
 
     /// Creates an engine over an index, a blob store and an upstream client, and removes any
@@ -134,8 +136,14 @@ public final class Engine: Sendable {
     // MARK: Shutdown
 
     /// Stops starting downloads, lets running ones finish within the grace period, cancels the
-    /// rest (their staging files are removed), and writes the counters.
+    /// rest (their staging files are removed), and writes the counters. It runs to its end even
+    /// when the task asking for it is cancelled (a second signal): the counters are written
+    /// and the grace period is waited out, not skipped.
     public func shutdown() async {
+        await Task { await self.shutdownSteps() }.value
+    }
+
+    private func shutdownSteps() async {
         accepting.withLock { $0 = false }
         let deadline = ContinuousClock.now + configuration.shutdownGrace
         while !fills.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {

@@ -69,9 +69,11 @@ public struct Upstream: Sendable, CustomStringConvertible {
     /// setting that would allow it. User-info in the URL is dropped: credentials come from
     /// configuration only.
     public func request(url: String, headers: [(String, String)] = []) throws(LarderError) -> UpstreamRequest {
-        guard var components = URLComponents(string: url), let target = URLOrigin(components) else {
-            let scheme = URLComponents(string: url)?.scheme ?? "none"
-            throw LarderError(.upstreamFailed, "upstream \(baseURL) named '\(UpstreamRequest.redact(String(url.prefix(200))))' (scheme \(scheme)); Larder fetches only http:// and https:// URLs with a host")
+        guard var components = URLComponents(string: url) else {
+            throw LarderError(.upstreamFailed, "upstream \(baseURL) named '\(UpstreamRequest.redact(String(url.prefix(200))))', which is not a valid URL")
+        }
+        guard let target = URLOrigin(components) else {
+            throw LarderError(.upstreamFailed, "upstream \(baseURL) named '\(UpstreamRequest.redact(String(url.prefix(200))))' (scheme \(components.scheme ?? "none")); Larder fetches only http:// and https:// URLs with a host")
         }
         guard mayFetch(target) else {
             throw LarderError(.upstreamFailed, "upstream \(baseURL) points at host \(target.authority), which it may not name; to allow it, add \(target.host) to \(setting).artifact_hosts")

@@ -24,7 +24,7 @@ final class MavenChecksumVerifier: ArtifactVerifier {
     let algorithms: Set<Integrity.Algorithm> = [.sha1]
     private let client: UpstreamClient
     private let requests: [(Integrity.Algorithm, UpstreamRequest)]
-    private let fetches = LockedTasks()
+    private let fetches = ChecksumFetches()
 
     /// A verifier for `path` on `upstream`.
     init(client: UpstreamClient, upstream: Upstream, path: MavenPath) {
@@ -94,8 +94,8 @@ struct ChecksumFileVerifier: ArtifactVerifier {
     }
 }
 
-/// Background fetches by algorithm, started once, awaited by the verifier.
-final class LockedTasks: Sendable {
+/// The checksum files being fetched, by algorithm: each started once, awaited by the verifier.
+final class ChecksumFetches: Sendable {
     private let tasks = Mutex<[Integrity.Algorithm: Task<String?, any Error>]>([:])
 
     func start(_ algorithm: Integrity.Algorithm, _ work: @escaping @Sendable () async throws -> String?) {
