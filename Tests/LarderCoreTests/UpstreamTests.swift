@@ -37,6 +37,8 @@ struct UpstreamTests {
         ("https://repo.example:8443/x.whl", "repo.example:8443"),
         ("file:///etc/passwd", "scheme"),
         ("gopher://repo.example/x", "scheme"),
+        ("http+unix://%2Fvar%2Frun%2Fdocker.sock/x", "scheme"),
+        ("unix:///var/run/docker.sock", "scheme"),
         ("https://a.files.example.evil/x", "a.files.example.evil"),
         ("https://[bad/x.whl", "not a valid URL"),
     ])
@@ -81,6 +83,7 @@ struct UpstreamTests {
             ($0 as? LarderError)?.message.contains("https to http") == true
         }
         #expect(throws: LarderError.self) { try UpstreamClient.redirect(request, to: "file:///etc/passwd", status: 302) }
+        #expect(throws: LarderError.self) { try UpstreamClient.redirect(request, to: "http+unix://%2Ftmp%2Fs/x", status: 302) }
         var post = UpstreamRequest(url: "https://repo.example/a", method: "POST")
         post.body = .init(string: "x")
         let seeOther = try UpstreamClient.redirect(post, to: "/b", status: 303)
