@@ -57,6 +57,11 @@ public final class SQLiteCacheIndex: CacheIndex {
                 t.add(column: "checksums", .text)
             }
         }
+        migrator.registerMigration("v4-counter-corrupt-blobs") { db in
+            try db.alter(table: "counter") { t in
+                t.add(column: "corruptBlobs", .integer).notNull().defaults(to: 0)
+            }
+        }
         return migrator
     }
 
@@ -97,6 +102,12 @@ public final class SQLiteCacheIndex: CacheIndex {
         }
     }
 
+    public func entries(after key: String?, limit: Int) async throws -> [CacheEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE key > ? ORDER BY key LIMIT ?", arguments: [key ?? "", limit]).map(Self.entry(from:))
+        }
+    }
+
     public func references(toDigest digest: String) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE digest = ?", arguments: [digest]) ?? 0
@@ -108,13 +119,14 @@ public final class SQLiteCacheIndex: CacheIndex {
             for (ecosystem, d) in deltas {
                 try db.execute(
                     sql: """
-                        INSERT INTO counter (ecosystem, hits, misses, staleServed, bytesServedFromCache, bytesFetched) VALUES (?, ?, ?, ?, ?, ?)
+                        INSERT INTO counter (ecosystem, hits, misses, staleServed, bytesServedFromCache, bytesFetched, corruptBlobs) VALUES (?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(ecosystem) DO UPDATE SET hits = hits + excluded.hits, misses = misses + excluded.misses,
                           staleServed = staleServed + excluded.staleServed,
                           bytesServedFromCache = bytesServedFromCache + excluded.bytesServedFromCache,
-                          bytesFetched = bytesFetched + excluded.bytesFetched
+                          bytesFetched = bytesFetched + excluded.bytesFetched,
+                          corruptBlobs = corruptBlobs + excluded.corruptBlobs
                         """,
-                    arguments: [ecosystem, d.hits, d.misses, d.staleServed, d.bytesServedFromCache, d.bytesFetched])
+                    arguments: [ecosystem, d.hits, d.misses, d.staleServed, d.bytesServedFromCache, d.bytesFetched, d.corruptBlobs])
             }
         }
     }
@@ -129,6 +141,7 @@ public final class SQLiteCacheIndex: CacheIndex {
                 s.staleServed = row["staleServed"]
                 s.bytesServedFromCache = row["bytesServedFromCache"]
                 s.bytesFetched = row["bytesFetched"]
+                s.corruptBlobs = row["corruptBlobs"]
                 result[row["ecosystem"]] = s
             }
             for row in try Row.fetchAll(db, sql: "SELECT ecosystem, COUNT(*) AS n, COALESCE(SUM(size), 0) AS bytes FROM entry GROUP BY ecosystem") {

@@ -47,8 +47,8 @@ enum OpenAPIDocument {
         "schemas": {
           "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
           "Health": {"type": "object", "required": ["status"], "properties": {"status": {"type": "string", "enum": ["ok"]}}},
-          "Counters": {"type": "object", "required": ["hits", "misses", "staleServed", "bytesServedFromCache", "bytesFetched", "objects", "storedBytes"],
-            "properties": {"hits": {"type": "integer"}, "misses": {"type": "integer"}, "staleServed": {"type": "integer"}, "bytesServedFromCache": {"type": "integer"}, "bytesFetched": {"type": "integer"}, "objects": {"type": "integer"}, "storedBytes": {"type": "integer"}}},
+          "Counters": {"type": "object", "required": ["hits", "misses", "staleServed", "bytesServedFromCache", "bytesFetched", "objects", "storedBytes", "corruptBlobs"],
+            "properties": {"hits": {"type": "integer"}, "misses": {"type": "integer"}, "staleServed": {"type": "integer"}, "bytesServedFromCache": {"type": "integer"}, "bytesFetched": {"type": "integer"}, "objects": {"type": "integer"}, "storedBytes": {"type": "integer"}, "corruptBlobs": {"type": "integer", "description": "stored blobs found damaged and quarantined"}}},
           "Stats": {"type": "object", "required": ["ecosystems", "totals", "activeDownloads"], "properties": {
             "ecosystems": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Counters"}},
             "totals": {"$ref": "#/components/schemas/Counters"}, "activeDownloads": {"type": "integer"}}},

@@ -21,7 +21,7 @@ struct StatsCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        let header = ["ecosystem", "hits", "misses", "stale", "served from cache", "fetched", "objects", "stored"]
+        let header = ["ecosystem", "hits", "misses", "stale", "served from cache", "fetched", "objects", "stored", "quarantined"]
         var rows = report.ecosystems.keys.sorted().map { name in row(name, report.ecosystems[name]!) }
         rows.append(row("total", report.totals))
         let widths = header.indices.map { i in ([header[i]] + rows.map { $0[i] }).map(\.count).max()! }
@@ -31,6 +31,6 @@ struct StatsCommand: AsyncParsableCommand {
     }
 
     private func row(_ name: String, _ s: EcosystemStats) -> [String] {
-        [name, "\(s.hits)", "\(s.misses)", "\(s.staleServed)", byteCountText(s.bytesServedFromCache), byteCountText(s.bytesFetched), "\(s.objects)", byteCountText(s.storedBytes)]
+        [name, "\(s.hits)", "\(s.misses)", "\(s.staleServed)", byteCountText(s.bytesServedFromCache), byteCountText(s.bytesFetched), "\(s.objects)", byteCountText(s.storedBytes), "\(s.corruptBlobs)"]
     }
 }

@@ -62,4 +62,40 @@ struct CommandLineTests {
             #expect("\(error)".contains("metadata_ttl"))
         }
     }
+
+    @Test("larder verify: a damaged blob is named, quarantined and fails the run; the next run is clean")
+    func verify() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the larder executable first (swift build)")
+        let upstream = try await FixtureRegistry()
+        let tarballs = (1...3).map { PackageFile(filename: "verify-me-1.0.\($0).tgz", data: Data("tarball \($0)".utf8)) }
+        upstream.publishNpm(name: "verify-me", versions: tarballs.enumerated().map { ("1.0.\($0.offset + 1)", $0.element, [:]) })
+        let data = TestLarder.temporaryDirectory("larder-verify")
+        try await Shell.run([Self.binary, "mirror", "--data-dir", data, "--upstream", "npm=" + upstream.url, "pkg:npm/verify-me"])
+        await upstream.stop()
+        #expect(try await Shell.run([Self.binary, "verify", "--data-dir", data]).contains("0 damaged"))
+
+        let blob = FileBlobStoreLocation(data).path(of: tarballs[1].data)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: blob))
+        bytes[0] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: blob))
+        do {
+            try await Shell.run([Self.binary, "verify", "--data-dir", data])
+            Issue.record("larder verify exited 0 with a damaged blob")
+        } catch {
+            #expect("\(error)".contains("damaged, quarantined: npm/tarball/verify-me/verify-me-1.0.2.tgz"))
+            #expect("\(error)".contains("1 damaged"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: data + "/quarantine").count == 1)
+        #expect(try await Shell.run([Self.binary, "verify", "--data-dir", data]).contains("0 damaged and quarantined, 0 missing"))
+    }
+}
+
+/// Where the file blob store of a data directory keeps a blob, by content.
+struct FileBlobStoreLocation {
+    let dataDirectory: String
+    init(_ dataDirectory: String) { self.dataDirectory = dataDirectory }
+    func path(of content: Data) -> String {
+        let digest = PackageFile(filename: "", data: content).sha256
+        return "\(dataDirectory)/blobs/sha256/\(digest.prefix(2))/\(digest)"
+    }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 
@@ -114,30 +115,97 @@ extension Engine {
         }
         headers.append(("Content-Length", "\(bytes?.count ?? Int(entry.size))"))
         if request.method == .head { return EngineResponse(status: status, headers: headers) }
-        guard let body = try await body(of: entry, range: bytes) else {
-            await dropMissing(entry)
-            return nil
-        }
+        guard let body = try await body(of: entry, range: bytes) else { return nil }
         return EngineResponse(status: status, headers: headers, body: body)
     }
 
-    /// The stored bytes of `entry` (or `range` of them): from memory when small, streamed
-    /// otherwise; nil when the blob is missing.
+    /// The stored bytes of `entry` (or `range` of them): from memory when small (verified when
+    /// loaded), streamed otherwise (a whole blob is hashed as it streams and its last chunk held
+    /// back until the digest matches). Nil when the blob is missing or corrupt; it has then been
+    /// dropped or quarantined, and the caller fetches it anew.
     func body(of entry: CacheEntry, range: ClosedRange<Int64>?) async throws -> EngineResponse.Body? {
         if entry.size <= Int64(configuration.memoryObjectLimit) {
             guard let buffer = try await smallBlob(entry) else { return nil }
             guard let range else { return .buffer(buffer) }
             return .buffer(buffer.getSlice(at: buffer.readerIndex + Int(range.lowerBound), length: Int(range.count)) ?? ByteBuffer())
         }
-        guard let chunks = try await blobs.read(digest: entry.digest, range: range, chunkSize: configuration.chunkSize) else { return nil }
-        return .stream(chunks.limitingInFlight(to: Engine.inFlightLimit))
+        guard let handle = try await openIntact(entry) else { return nil }
+        let chunks = handle.chunks(range: range, chunkSize: configuration.chunkSize)
+        // A range cannot be checked against the whole file's digest; its size was checked.
+        return .stream((range == nil ? verifying(chunks, entry: entry) : chunks).limitingInFlight(to: Engine.inFlightLimit))
     }
 
-    /// A small blob, from memory or read once into it; nil when missing.
+    /// A small blob, from memory, or read once into memory and verified; nil when missing or
+    /// corrupt (dropped or quarantined).
     func smallBlob(_ entry: CacheEntry) async throws -> ByteBuffer? {
         if let buffer = hot.get(entry.digest) { return buffer }
-        guard let buffer = try await blobs.readAll(digest: entry.digest, maxSize: max(configuration.memoryObjectLimit, configuration.maxMetadataBytes)) else { return nil }
+        guard let handle = try await openIntact(entry) else { return nil }
+        let buffer = try await handle.readAll(maxSize: max(configuration.memoryObjectLimit, configuration.maxMetadataBytes))
+        let digest = buffer.withUnsafeReadableBytes { SHA256.hash(data: $0).hexDigest }
+        guard digest == entry.digest else {
+            await quarantine(entry, reason: "its bytes hash to \(digest)")
+            return nil
+        }
         hot.set(entry.digest, buffer, cost: buffer.readableBytes)
         return buffer
+    }
+
+    /// Opens `entry`'s blob if it is there with the size the index records; a missing blob drops
+    /// the entry, one of another size is quarantined.
+    func openIntact(_ entry: CacheEntry) async throws -> (any BlobHandle)? {
+        guard let handle = try await blobs.open(digest: entry.digest) else {
+            await dropMissing(entry)
+            return nil
+        }
+        guard handle.size == entry.size else {
+            await quarantine(entry, reason: "it is \(handle.size) bytes on disk and \(entry.size) in the index")
+            return nil
+        }
+        return handle
+    }
+
+    /// `chunks` of `entry`'s whole blob, hashed as they pass; the final chunk is released only
+    /// once the digest matches, so a blob that rotted reaches the client as a cut connection,
+    /// never as a complete file, and is quarantined.
+    func verifying(_ chunks: ByteChunks, entry: CacheEntry) -> ByteChunks {
+        ByteChunks(length: chunks.length) {
+            var iterator = chunks.makeAsyncIterator()
+            var hasher = SHA256()
+            var seen: Int64 = 0
+            return {
+                guard seen < entry.size else { return nil }
+                guard let chunk = try await iterator.next() else {
+                    await self.quarantine(entry, reason: "it ended after \(seen) of \(entry.size) bytes")
+                    throw LarderError(.storageFailed, "the stored copy of \(entry.key) is damaged; it was quarantined and will be fetched again")
+                }
+                chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                seen += Int64(chunk.readableBytes)
+                if seen >= entry.size {
+                    let digest = hasher.finalize().hexDigest
+                    guard seen == entry.size, digest == entry.digest else {
+                        await self.quarantine(entry, reason: "its bytes hash to \(digest)")
+                        throw LarderError(.storageFailed, "the stored copy of \(entry.key) is damaged; it was quarantined and will be fetched again")
+                    }
+                }
+                return chunk
+            }
+        }
+    }
+
+    /// Whether `entry`'s blob is there, of its size, and hashes to its digest (reading it all);
+    /// a damaged one is quarantined and a missing one dropped. The mirror and `larder verify`
+    /// use it.
+    public func isIntact(_ entry: CacheEntry) async throws -> Bool {
+        guard let handle = try await openIntact(entry) else { return false }
+        var hasher = SHA256()
+        for try await chunk in handle.chunks(range: nil, chunkSize: configuration.chunkSize) {
+            chunk.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+        }
+        let digest = hasher.finalize().hexDigest
+        guard digest == entry.digest else {
+            await quarantine(entry, reason: "its bytes hash to \(digest)")
+            return false
+        }
+        return true
     }
 }

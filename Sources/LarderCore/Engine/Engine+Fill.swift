@@ -24,10 +24,11 @@ extension Engine {
         }
     }
 
-    /// Makes sure the artifact of `route` is stored, downloading it if needed, and returns its
-    /// entry and whether it had to be fetched. Used by the mirror.
+    /// Makes sure the artifact of `route` is stored and intact, downloading it if needed, and
+    /// returns its entry and whether it had to be fetched. A stored copy is re-hashed: one that
+    /// is missing or damaged is replaced, not skipped. Used by the mirror.
     public func ensureArtifact(_ route: Route) async throws -> (entry: CacheEntry, fetched: Bool) {
-        if let entry = try await lookup(route.key), try await blobs.size(ofDigest: entry.digest) != nil {
+        if let entry = try await lookup(route.key), try await isIntact(entry) {
             return (entry, false)
         }
         switch startOrJoinFill(route, commit: true) {
@@ -46,9 +47,8 @@ extension Engine {
     public func contents(of route: Route, maxSize: Int) async throws -> ByteBuffer {
         let (entry, _) = try await ensureArtifact(route)
         guard entry.size <= Int64(maxSize) else { throw LarderError(.upstreamFailed, "\(route.key) is larger than the \(maxSize) bytes Larder reads here") }
-        guard let buffer = try await blobs.readAll(digest: entry.digest, maxSize: maxSize) else {
-            await dropMissing(entry)
-            throw LarderError(.internalError, "the stored file for \(route.key) vanished; try again")
+        guard let buffer = try await smallBlob(entry) else {
+            throw LarderError(.storageFailed, "the stored file for \(route.key) was missing or damaged; it will be fetched again, try again")
         }
         return buffer
     }
@@ -119,7 +119,8 @@ extension Engine {
             fill.finish(.committed(entry, fetched: true))
             logger.info("artifact stored", metadata: ["key": "\(route.key)", "size": "\(entry.size)", "sha256": "\(entry.digest)", "upstream": "\(url)"])
         } catch {
-            let mapped = (error as? LarderError) ?? UpstreamClient.map(error, url: route.key)
+            // What is not a LarderError here came from the index: Larder's storage, not upstream.
+            let mapped = (error as? LarderError) ?? LarderError(.storageFailed, "the index failed while storing \(route.key): \(error)")
             if let stagingPath { unlink(stagingPath) }
             if mapped.kind != .notFound {
                 logger.warning("artifact fill failed", metadata: ["key": "\(route.key)", "error": "\(mapped.message)"])

@@ -8,10 +8,10 @@ extension Engine {
     public func metadata(_ route: Route) async throws -> MetadataDocument {
         for _ in 0..<2 {
             let (entry, provenance) = try await metadataEntry(route)
+            // A missing or damaged blob has been dropped or quarantined: fetch it again.
             if let body = try await smallBlob(entry) {
                 return MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
             }
-            await dropMissing(entry)
         }
         throw LarderError(.internalError, "the stored document for \(route.key) keeps vanishing")
     }
@@ -150,7 +150,6 @@ extension Engine {
                 }
                 return response
             }
-            await dropMissing(entry)
         }
         throw LarderError(.internalError, "the stored document for \(route.key) keeps vanishing")
     }

@@ -100,6 +100,23 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Moves a damaged blob out of the store, forgets the entry, logs and counts it; the next
+    /// request fetches it anew.
+    func quarantine(_ entry: CacheEntry, reason: String) async {
+        logger.error("stored blob is damaged; quarantined, and it will be fetched again", metadata: [
+            "key": "\(entry.key)", "digest": "\(entry.digest)", "reason": "\(reason)",
+        ])
+        stats.record(entry.ecosystem) { $0.corruptBlobs += 1 }
+        entries.remove(entry.key)
+        hot.remove(entry.digest)
+        do {
+            try await blobs.quarantine(digest: entry.digest)
+            try await index.remove(key: entry.key, ifDigest: entry.digest)
+        } catch {
+            logger.error("could not quarantine a damaged blob", metadata: ["digest": "\(entry.digest)", "error": "\(error)"])
+        }
+    }
+
     /// Drops an entry whose blob vanished from under it, so it is fetched again.
     func dropMissing(_ entry: CacheEntry) async {
         logger.warning("blob missing for cached entry; it will be fetched again", metadata: ["key": "\(entry.key)", "digest": "\(entry.digest)"])

@@ -14,6 +14,8 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case upstreamTimeout
         case upstreamFailed
         case integrityMismatch
+        /// Larder's own storage failed (a full disk, an index error): not upstream's fault.
+        case storageFailed
         case shuttingDown
         case payloadTooLarge
         case internalError
@@ -45,7 +47,7 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .payloadTooLarge: 413
-        case .notConfigured, .shuttingDown: 503
+        case .notConfigured, .shuttingDown, .storageFailed: 503
         case .upstreamUnreachable, .upstreamFailed, .integrityMismatch: 502
         case .upstreamTimeout: 504
         case .internalError: 500

@@ -10,18 +10,29 @@ public protocol BlobStore: Sendable {
     func ingest(stagingPath: String, digest: String) async throws
     /// Size of blob `digest`, or nil when it is not stored.
     func size(ofDigest digest: String) async throws -> Int64?
-    /// Reads `range` of blob `digest` (all of it when nil) in chunks of about `chunkSize` bytes;
-    /// nil when it is not stored.
-    func read(digest: String, range: ClosedRange<Int64>?, chunkSize: Int) async throws -> ByteChunks?
-    /// Reads a whole blob into memory, for small objects only; nil when it is not stored.
-    func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer?
+    /// Opens blob `digest` for reading; nil when it is not stored. The handle knows the size the
+    /// blob has now, which the engine compares with the index before serving it.
+    func open(digest: String) async throws -> (any BlobHandle)?
     /// Deletes blob `digest` if stored.
     func delete(digest: String) async throws
+    /// Moves blob `digest` out of the store into quarantine, for an operator to inspect: it failed
+    /// verification and must not be served.
+    func quarantine(digest: String) async throws
     /// Removes staging files left over by a crash.
     func removeLeftovers() throws -> Int
     /// Waits until no other process sharing the store is filling `key`, and holds that right
     /// until the lock is released, so that processes sharing a store download a key once.
     func lockFill(key: String) async throws -> any FillLock
+}
+
+/// An open blob.
+public protocol BlobHandle: Sendable {
+    /// Its size when it was opened.
+    var size: Int64 { get }
+    /// Reads `range` (all of it when nil) in chunks of about `chunkSize` bytes.
+    func chunks(range: ClosedRange<Int64>?, chunkSize: Int) -> ByteChunks
+    /// Reads it whole into memory, for small objects only; throws when it is larger than `maxSize`.
+    func readAll(maxSize: Int) async throws -> ByteBuffer
 }
 
 /// The right to fill one key, across processes sharing a store.

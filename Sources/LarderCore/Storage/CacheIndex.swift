@@ -14,6 +14,9 @@ public protocol CacheIndex: Sendable {
     /// (so one process cannot delete the fresh entry another just stored); returns the removed
     /// entry.
     @discardableResult func remove(key: String, ifDigest digest: String?) async throws -> CacheEntry?
+    /// Entries in key order after `key` (from the first when nil), at most `limit`: for walking the
+    /// whole index in pages (`larder verify`).
+    func entries(after key: String?, limit: Int) async throws -> [CacheEntry]
     /// How many entries point at blob `digest`.
     func references(toDigest digest: String) async throws -> Int
     /// Adds counter deltas to the persisted totals, per ecosystem.

@@ -14,6 +14,8 @@ public struct EcosystemStats: Sendable, Codable, Equatable {
     public var objects: Int64 = 0
     /// Bytes stored.
     public var storedBytes: Int64 = 0
+    /// Stored blobs found damaged (wrong size or digest) and quarantined.
+    public var corruptBlobs: Int64 = 0
 
     /// Zero totals.
     public init() {}
@@ -27,5 +29,6 @@ public struct EcosystemStats: Sendable, Codable, Equatable {
         bytesFetched += other.bytesFetched
         objects += other.objects
         storedBytes += other.storedBytes
+        corruptBlobs += other.corruptBlobs
     }
 }

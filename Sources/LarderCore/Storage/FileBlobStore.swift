@@ -31,15 +31,20 @@ public struct FileBlobStore: BlobStore {
         "\(stagingDir)/fill-\(getpid())-\(UUID().uuidString.lowercased()).part"
     }
 
+    /// Renames the staging file into place (atomic; it replaces an identical blob another process
+    /// committed meanwhile), then syncs the directory so the rename survives a power cut.
     public func ingest(stagingPath: String, digest: String) async throws {
         let target = path(ofDigest: digest)
         let dir = (target as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        // rename(2) is atomic and replaces an identical blob another process committed meanwhile.
-        guard rename(stagingPath, target) == 0 else {
-            let code = errno
-            throw LarderError(.internalError, "could not commit blob \(digest): \(String(cString: strerror(code)))")
+        do {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        } catch {
+            throw LarderError(.storageFailed, "cannot create \(dir): \(error.localizedDescription)")
         }
+        guard rename(stagingPath, target) == 0 else {
+            throw LarderError(.storageFailed, "could not commit blob \(digest): \(String(cString: strerror(errno)))")
+        }
+        try await PosixFile.syncDirectory(dir)
     }
 
     public func size(ofDigest digest: String) async throws -> Int64? {
@@ -48,63 +53,27 @@ public struct FileBlobStore: BlobStore {
         return Int64(info.st_size)
     }
 
-    public func read(digest: String, range: ClosedRange<Int64>?, chunkSize: Int) async throws -> ByteChunks? {
+    public func open(digest: String) async throws -> (any BlobHandle)? {
         guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else { return nil }
-        let size = file.size()
-        let start = range?.lowerBound ?? 0
-        let end = min(range.map { $0.upperBound + 1 } ?? size, size)
-        return ByteChunks(length: max(end - start, 0)) {
-            var offset = start
-            return {
-                guard offset < end else { return nil }
-                let chunk = try await file.read(at: offset, length: Int(min(Int64(chunkSize), end - offset)))
-                guard chunk.readableBytes > 0 else {
-                    throw LarderError(.internalError, "blob \(digest) is shorter than recorded")
-                }
-                offset += Int64(chunk.readableBytes)
-                return chunk
-            }
-        }
-    }
-
-    public func readAll(digest: String, maxSize: Int) async throws -> ByteBuffer? {
-        guard let file = try PosixFile.openForReading(path(ofDigest: digest)) else { return nil }
-        let size = file.size()
-        guard size <= Int64(maxSize) else { throw LarderError(.internalError, "blob \(digest) is larger than \(maxSize) bytes") }
-        var all = ByteBufferAllocator().buffer(capacity: Int(size))
-        while Int64(all.readableBytes) < size {
-            var chunk = try await file.read(at: Int64(all.readableBytes), length: Int(size) - all.readableBytes)
-            guard chunk.readableBytes > 0 else { break }
-            all.writeBuffer(&chunk)
-        }
-        return all
+        return FileBlobHandle(file: file, size: file.size(), digest: digest)
     }
 
     public func delete(digest: String) async throws {
         unlink(path(ofDigest: digest))
     }
 
-    /// An advisory `flock` on `locks/<sha256 of key>.lock`, polled so no thread blocks while
-    /// another process downloads. The lock dies with its process, so a crash frees it.
-    public func lockFill(key: String) async throws -> any FillLock {
-        let path = "\(root)/locks/\(SHA256.hash(data: Data(key.utf8)).hexDigest).lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LarderError(.internalError, "cannot open lock \(path): \(String(cString: strerror(errno)))") }
-        var waits = 0
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else {
-                close(fd)
-                throw LarderError(.internalError, "cannot lock \(path): \(String(cString: strerror(errno)))")
-            }
-            do {
-                try await Task.sleep(for: .milliseconds(waits < 20 ? 10 : 50))
-            } catch {
-                close(fd)
-                throw error
-            }
-            waits += 1
+    /// Moves the blob to `quarantine/<digest>-<unix time>`.
+    public func quarantine(digest: String) async throws {
+        let target = "\(root)/quarantine/\(digest)-\(Int(Date().timeIntervalSince1970))"
+        try? FileManager.default.createDirectory(atPath: root + "/quarantine", withIntermediateDirectories: true)
+        guard rename(path(ofDigest: digest), target) == 0 || errno == ENOENT else {
+            throw LarderError(.storageFailed, "could not move blob \(digest) to quarantine: \(String(cString: strerror(errno)))")
         }
-        return FileFillLock(fd: fd)
+    }
+
+    /// An advisory lock on `locks/<sha256 of key>.lock` (see `FileFillLock`).
+    public func lockFill(key: String) async throws -> any FillLock {
+        try await FileFillLock.acquire("\(root)/locks/\(SHA256.hash(data: Data(key.utf8)).hexDigest).lock")
     }
 
     public func removeLeftovers() throws -> Int {
@@ -125,21 +94,38 @@ public struct FileBlobStore: BlobStore {
     }
 }
 
-/// A held `flock`; closing the descriptor releases it.
-final class FileFillLock: FillLock, @unchecked Sendable {
-    private var fd: Int32
-    private let lock = NSLock()
+/// An open blob file, read by descriptor (a rename or quarantine does not disturb it).
+struct FileBlobHandle: BlobHandle {
+    let file: PosixFile
+    let size: Int64
+    let digest: String
 
-    init(fd: Int32) { self.fd = fd }
-
-    func release() {
-        lock.lock()
-        defer { lock.unlock() }
-        if fd >= 0 {
-            close(fd)
-            fd = -1
+    func chunks(range: ClosedRange<Int64>?, chunkSize: Int) -> ByteChunks {
+        let start = range?.lowerBound ?? 0
+        let end = min(range.map { $0.upperBound + 1 } ?? size, size)
+        return ByteChunks(length: max(end - start, 0)) { [file, digest] in
+            var offset = start
+            return {
+                guard offset < end else { return nil }
+                let chunk = try await file.read(at: offset, length: Int(min(Int64(chunkSize), end - offset)))
+                guard chunk.readableBytes > 0 else {
+                    throw LarderError(.storageFailed, "blob \(digest) became shorter while it was read")
+                }
+                offset += Int64(chunk.readableBytes)
+                return chunk
+            }
         }
     }
 
-    deinit { release() }
+    func readAll(maxSize: Int) async throws -> ByteBuffer {
+        guard size <= Int64(maxSize) else { throw LarderError(.internalError, "blob \(digest) is larger than \(maxSize) bytes") }
+        var all = ByteBufferAllocator().buffer(capacity: Int(size))
+        while Int64(all.readableBytes) < size {
+            var chunk = try await file.read(at: Int64(all.readableBytes), length: Int(size) - all.readableBytes)
+            guard chunk.readableBytes > 0 else { break }
+            all.writeBuffer(&chunk)
+        }
+        return all
+    }
 }
+

@@ -20,12 +20,18 @@ final class PosixFile: @unchecked Sendable {
 
     deinit { close(fd) }
 
+    /// Wraps an open descriptor (tests give it one that cannot be synced).
+    init(testingDescriptor fd: Int32, path: String) {
+        self.fd = fd
+        self.path = path
+    }
+
     /// Opens `path` for reading; nil when it does not exist.
     static func openForReading(_ path: String) throws -> PosixFile? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw LarderError(.internalError, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw LarderError(.storageFailed, "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         return PosixFile(fd: fd, path: path)
     }
@@ -33,13 +39,13 @@ final class PosixFile: @unchecked Sendable {
     /// Creates `path` for reading and writing; it must not exist.
     static func create(_ path: String) throws -> PosixFile {
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LarderError(.internalError, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LarderError(.storageFailed, "cannot create \(path): \(String(cString: strerror(errno)))") }
         return PosixFile(fd: fd, path: path)
     }
 
     /// Reads up to `length` bytes at `offset`; an empty buffer at the end of the file.
     func read(at offset: Int64, length: Int) async throws -> ByteBuffer {
-        try await NIOThreadPool.singleton.runIfActive { [fd] in
+        try await NIOThreadPool.singleton.runIfActive { [fd, path] in
             var buffer = ByteBufferAllocator().buffer(capacity: length)
             let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { pointer in
                 let n = pread(fd, pointer.baseAddress, length, off_t(offset))
@@ -48,7 +54,7 @@ final class PosixFile: @unchecked Sendable {
             if count == 0 && length > 0 {
                 var info = stat()
                 if fstat(fd, &info) == 0, Int64(info.st_size) > offset {
-                    throw LarderError(.internalError, "read failed: \(String(cString: strerror(errno)))")
+                    throw LarderError(.storageFailed, "cannot read \(path): \(String(cString: strerror(errno)))")
                 }
             }
             return buffer
@@ -57,14 +63,14 @@ final class PosixFile: @unchecked Sendable {
 
     /// Writes all of `buffer` at `offset`.
     func write(_ buffer: ByteBuffer, at offset: Int64) async throws {
-        try await NIOThreadPool.singleton.runIfActive { [fd] in
+        try await NIOThreadPool.singleton.runIfActive { [fd, path] in
             try buffer.withUnsafeReadableBytes { bytes in
                 var done = 0
                 while done < bytes.count {
                     let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
                     if n < 0 {
                         if errno == EINTR { continue }
-                        throw LarderError(.internalError, "write failed: \(String(cString: strerror(errno)))")
+                        throw LarderError(.storageFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
                     }
                     done += n
                 }
@@ -72,9 +78,21 @@ final class PosixFile: @unchecked Sendable {
         }
     }
 
-    /// Flushes written data to disk.
+    /// Flushes written data to disk; a failure (the disk is full or failing) fails the commit.
     func sync() async throws {
-        try await NIOThreadPool.singleton.runIfActive { [fd] in _ = fsync(fd) }
+        try await NIOThreadPool.singleton.runIfActive { [fd, path] in
+            guard fsync(fd) == 0 else { throw LarderError(.storageFailed, "cannot flush \(path) to disk: \(String(cString: strerror(errno)))") }
+        }
+    }
+
+    /// Flushes a directory's entries (a rename into it) to disk.
+    static func syncDirectory(_ path: String) async throws {
+        try await NIOThreadPool.singleton.runIfActive {
+            let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { throw LarderError(.storageFailed, "cannot open directory \(path): \(String(cString: strerror(errno)))") }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw LarderError(.storageFailed, "cannot flush directory \(path) to disk: \(String(cString: strerror(errno)))") }
+        }
     }
 
     /// The file's current size.
