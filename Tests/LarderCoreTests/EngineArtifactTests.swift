@@ -238,6 +238,27 @@ struct EngineArtifactTests {
         // The mirror's view: already stored, nothing fetched.
         let third = try EngineHarness(directory: first.directory)
         #expect(try await third.engine.ensureArtifact(route).fetched == false)
+        // Lock files live only while their key is being filled.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: first.directory + "/locks").isEmpty)
+    }
+
+    @Test("a fill lock is held by one taker at a time, and its file is gone once released")
+    func fillLockFiles() async throws {
+        let harness = try EngineHarness()
+        let held = try await harness.blobs.lockFill(key: "k")
+        let acquired = Locked(false)
+        let contender = Task {
+            let lock = try await harness.blobs.lockFill(key: "k")
+            acquired.withLock { $0 = true }
+            return lock
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(acquired.withLock { $0 } == false)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.directory + "/locks").count == 1)
+        held.release()
+        let second = try await contender.value
+        second.release()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: harness.directory + "/locks").isEmpty)
     }
 
     @Test("a blob deleted from under its entry is fetched again, not answered with an error", arguments: [1000, 3 << 20])
