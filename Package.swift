@@ -106,7 +106,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "LarderCoreTests", dependencies: ["LarderCore", "LarderSQLite", "LarderTesting"]),
-        .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems", "LarderTesting"]),
+        .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems", "LarderTesting", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(
             name: "LarderServerTests",

@@ -1,5 +1,6 @@
 import Foundation
 import LarderCore
+import NIOCore
 @testable import LarderEcosystems
 import Testing
 
@@ -82,5 +83,20 @@ struct PyPITests {
     @Test("HTML escaping round-trips", arguments: ["a<b>&\"c'", "plain", "&amp;literal", "&#x41;&#66;"])
     func escaping(text: String) {
         #expect(HTMLText.unescape(HTMLText.escape(text)) == text)
+    }
+
+    static func page(_ text: String, _ type: String?) throws {
+        try SimplePageValidation.projectPage(ByteBuffer(string: text), contentType: type)
+    }
+
+    @Test("page validation accepts real pages (empty, JSON, extra links) and refuses what is not one")
+    func pageValidation() throws {
+        #expect(throws: Never.self) { try Self.page("<html><body><h1>Links</h1></body></html>", "text/html") }
+        #expect(throws: Never.self) { try Self.page(#"{"meta":{"api-version":"1.0"},"name":"x","files":[]}"#, "application/vnd.pypi.simple.v1+json") }
+        #expect(throws: Never.self) { try Self.page("<a href=\"../\">up</a><a href=\"x-1.0.tar.gz\">x-1.0.tar.gz</a>", "text/html") }
+        #expect(throws: (any Error).self) { try Self.page("{}", "application/json") }
+        #expect(throws: (any Error).self) { try Self.page("<a href=\"/a\">About us</a>", "text/html") }
+        #expect(throws: (any Error).self) { try Self.page("<form action=/login><input type=\"password\"></form>", "text/html") }
+        #expect(throws: (any Error).self) { try Self.page("%PDF-1.4", "application/pdf") }
     }
 }

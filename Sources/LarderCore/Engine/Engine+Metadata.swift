@@ -85,7 +85,7 @@ extension Engine {
             do {
                 let entry = try await storeMetadata(route, response: response, source: answer.source, url: url, replacing: existing)
                 return (entry, .fetched)
-            } catch let error as LarderError where error.isUnreachable {
+            } catch let error as LarderError where error.isUnreachable || error.kind == .upstreamFailed {
                 return try stale(error)
             }
         default:
@@ -105,11 +105,20 @@ extension Engine {
                 expectedLength: response.header("content-length").flatMap { Int64($0) }, stagingPath: &stagingPath)
             stats.record(route.ecosystem) { $0.bytesFetched += staged.size }
             let digest = staged.digests[.sha256]!
-            if staged.size <= Int64(memoryLimit) {
+            if staged.size <= Int64(memoryLimit) || route.validate != nil {
                 small = try await staged.file.read(at: 0, length: Int(staged.size))
             } else {
                 small = nil
             }
+            if let validate = route.validate, let body = small {
+                do {
+                    try validate(body, response.header("content-type"))
+                } catch {
+                    let reason = (error as? LarderError)?.message ?? "\(error)"
+                    throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
+                }
+            }
+            if staged.size > Int64(memoryLimit) { small = nil }
             if try await blobs.size(ofDigest: digest) == nil {
                 try await staged.file.sync()
                 try await blobs.ingest(stagingPath: staged.path, digest: digest)

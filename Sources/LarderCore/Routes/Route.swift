@@ -1,3 +1,5 @@
+public import NIOCore
+
 /// What an ecosystem adapter tells the engine about one request: which cache entry answers it,
 /// where that entry may come from on a miss (in order of preference) and how it is verified,
 /// which headers belong to it, how stored metadata is presented to the client, and whether a
@@ -33,6 +35,11 @@ public struct Route: Sendable {
     public var storedHeaders: [String] = []
     /// Headers added to every successful answer.
     public var headers: [(String, String)] = []
+    /// For metadata: checks that a fetched document is one of its format (a login page is not a
+    /// project page) before it may replace the stored copy; a throw makes the answer an upstream
+    /// failure, so the stored copy stays and is served stale. Given the body and the upstream's
+    /// content type.
+    public var validate: (@Sendable (ByteBuffer, String?) throws -> Void)?
     /// Asked before an artifact is served from the cache; `.replace` discards the cached copy
     /// and fetches it anew. The engine bounds the wait (`hitCheckTimeout`) and serves the cached
     /// copy when the check does not finish in time.

@@ -67,9 +67,11 @@ public struct MavenAdapter: Ecosystem {
         if let (document, algorithm) = path.checksumOf {
             return checksumOfDocument(document, algorithm: algorithm, upstreams: upstreams)
         }
-        return Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .metadata) {
+        var route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .metadata) {
             upstreams.map { $0.source(path: path.urlPath) }
         }
+        if path.fileName.hasPrefix("maven-metadata") { route.validate = { body, _ in try MavenXML.validateMetadata(body) } }
+        return route
     }
 
     /// A checksum of a metadata file, computed from the copy Larder serves so the two agree

@@ -1,4 +1,6 @@
 import Foundation
+import LarderCore
+import NIOCore
 
 /// The few facts Larder reads from Maven XML: the versions a `maven-metadata.xml` lists and the
 /// parent a POM names. A small reader of element text, not a general XML parser: comments and
@@ -7,6 +9,24 @@ import Foundation
 enum MavenXML {
     /// The largest document read.
     static let maxSize = 8 << 20
+
+    /// Checks that an upstream answer is a `maven-metadata.xml`: an XML document whose root is
+    /// `<metadata>` (an HTML error page is not).
+    static func validateMetadata(_ body: ByteBuffer) throws {
+        guard body.readableBytes <= maxSize else { throw LarderError(.upstreamFailed, "it is larger than \(maxSize) bytes") }
+        var text = strip(String(decoding: body.readableBytesView, as: UTF8.self))[...]
+        while true {
+            text = text.drop { $0.isWhitespace }
+            if text.hasPrefix("<?"), let end = text.range(of: "?>") {
+                text = text[end.upperBound...]
+            } else {
+                break
+            }
+        }
+        guard text.hasPrefix("<metadata"), text.contains("</metadata>") || text.hasPrefix("<metadata/>") else {
+            throw LarderError(.upstreamFailed, "repository metadata is an XML document whose root is <metadata>")
+        }
+    }
 
     /// `<versioning><versions><version>…` of a `maven-metadata.xml`.
     static func versions(inMetadata text: String) -> [String] {

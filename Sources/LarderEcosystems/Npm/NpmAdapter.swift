@@ -100,9 +100,11 @@ public struct NpmAdapter: Ecosystem {
             return Presentation(body: ByteBuffer(data: try packument.data()), contentType: type)
         }
         let accept = abbreviated ? "\(Packument.abbreviatedType); q=1.0, application/json; q=0.8, */*" : "application/json"
-        return Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, presenter: presenter) {
+        var route = Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, presenter: presenter) {
             upstreams.map { $0.source(path: "/\(name.urlPath)", headers: [("Accept", accept)]) }
         }
+        route.validate = { body, _ in try Packument.validate(body, name: name.description) }
+        return route
     }
 
     /// The route of one version's document (by version or dist-tag), cut from the full document.

@@ -1,4 +1,5 @@
 public import Foundation
+public import NIOCore
 public import LarderCore
 
 /// An npm package document ("packument"), full or abbreviated, as parsed JSON.
@@ -15,6 +16,20 @@ public struct Packument: @unchecked Sendable {
             throw LarderError(.upstreamFailed, "upstream package document \(source) is not a JSON object")
         }
         self.root = root
+    }
+
+    /// Checks that an upstream answer is the package document of `name`: a JSON object naming
+    /// that package (not another one a redirect led to, not an error page) with its versions.
+    public static func validate(_ body: ByteBuffer, name: String) throws {
+        guard let root = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw LarderError(.upstreamFailed, "a package document is a JSON object")
+        }
+        guard let named = root["name"] as? String, named == name else {
+            throw LarderError(.upstreamFailed, "it describes package '\((root["name"] as? String)?.prefix(200) ?? "none")', not '\(name)'")
+        }
+        guard root["versions"] is [String: Any] else {
+            throw LarderError(.upstreamFailed, "it lists no versions")
+        }
     }
 
     /// The `dist` object of each version.

@@ -78,9 +78,11 @@ public struct PyPIAdapter: Ecosystem {
             }
             return Presentation(body: ByteBuffer(string: index.html { projectBase + $0 + "/" }), contentType: type)
         }
-        return Route(ecosystem: ecosystem, key: "pypi/simple-index", kind: .metadata, presenter: presenter) {
+        var route = Route(ecosystem: ecosystem, key: "pypi/simple-index", kind: .metadata, presenter: presenter) {
             upstreams.map { $0.source(path: "/", headers: [("Accept", Self.upstreamAccept)]) }
         }
+        route.validate = SimplePageValidation.indexPage
+        return route
     }
 
     /// The route of project `name` (normalised). With a request, it presents the page the
@@ -97,9 +99,11 @@ public struct PyPIAdapter: Ecosystem {
             }
             return Presentation(body: ByteBuffer(string: page.html(fileURL: link)), contentType: type)
         }
-        return Route(ecosystem: ecosystem, key: "pypi/simple/\(name)", kind: .metadata, presenter: presenter) {
+        var route = Route(ecosystem: ecosystem, key: "pypi/simple/\(name)", kind: .metadata, presenter: presenter) {
             upstreams.map { $0.source(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]) }
         }
+        route.validate = SimplePageValidation.projectPage
+        return route
     }
 
     /// The route of a distribution file (or its PEP 658 `.metadata` file) of project `project`.
