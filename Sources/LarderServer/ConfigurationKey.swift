@@ -41,10 +41,10 @@ public struct ConfigurationKey: Sendable {
             c.trust.additionalCAFiles.append(v)
         },
         ConfigurationKey(name: "verify_on_hit_timeout", environment: "LARDER_VERIFY_ON_HIT_TIMEOUT", flag: "verify-on-hit-timeout", help: "seconds (decimals allowed) a verify_on_hit check may take before the cached copy is served (default 2)") { v, c in
-            guard let seconds = Double(v.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds <= 300 else {
-                throw ConfigurationError("expected seconds between 0 and 300, got '\(v)'")
-            }
-            c.engine.hitCheckTimeout = .milliseconds(Int(seconds * 1000))
+            c.engine.hitCheckTimeout = try seconds(v)
+        },
+        ConfigurationKey(name: "revalidation_deadline", environment: "LARDER_REVALIDATION_DEADLINE", flag: "revalidation-deadline", help: "seconds (decimals allowed) a revalidation of expired metadata is awaited before the stored copy is served stale (default 2)") { v, c in
+            c.engine.revalidationDeadline = try seconds(v)
         },
         ConfigurationKey(name: "upstream_connect_timeout", environment: "LARDER_UPSTREAM_CONNECT_TIMEOUT", flag: "upstream-connect-timeout", help: "seconds to connect to an upstream (default 10)") { v, c in
             c.timeouts.connect = .seconds(try positiveNumber(v))
@@ -83,6 +83,14 @@ public struct ConfigurationKey: Sendable {
     /// The key called `name` (YAML name or flag name).
     public static func named(_ name: String) -> ConfigurationKey? {
         all.first { $0.name == name || $0.flag == name }
+    }
+
+    /// Seconds, decimals allowed, above 0 and at most 300.
+    private static func seconds(_ v: String) throws -> Duration {
+        guard let seconds = Double(v.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds <= 300 else {
+            throw ConfigurationError("expected seconds between 0 and 300, got '\(v)'")
+        }
+        return .milliseconds(Int(seconds * 1000))
     }
 
     private static func wholeNumber(_ v: String) throws -> Int {

@@ -55,6 +55,8 @@ public final class FixtureRegistry: Sendable {
         case delay(Duration)
         /// Send the body in small pieces, pausing between them.
         case trickle(pieces: Int, pause: Duration)
+        /// Answer only once the gate is opened (a silent upstream, until the test says).
+        case gate(FixtureGate)
     }
 
     /// A request the registry received.
@@ -179,6 +181,9 @@ public final class FixtureRegistry: Sendable {
         case .delay(let duration):
             try await Task.sleep(for: duration)
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: resource.body))
+        case .gate(let gate):
+            await gate.wait()
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: resource.body))
         case .cutAfter(let count):
             return Response(status: status, headers: headers, body: ResponseBody { writer in
                 try await writer.write(resource.body.getSlice(at: resource.body.readerIndex, length: min(count, resource.body.readableBytes))!)
@@ -243,5 +248,38 @@ public final class FixtureRegistry: Sendable {
         guard let running = state.task.withLock({ t -> Task<Void, any Error>? in defer { t = nil }; return t }) else { return }
         running.cancel()
         _ = try? await running.value
+    }
+}
+
+/// Holds fixture answers back until a test opens it.
+public final class FixtureGate: Sendable {
+    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>], arrived: Int)>((false, [], 0))
+
+    /// A closed gate.
+    public init() {}
+
+    /// Lets every held answer, and every later one, through.
+    public func open() {
+        let waiting = state.withLock { s in
+            s.open = true
+            defer { s.waiting = [] }
+            return s.waiting
+        }
+        for continuation in waiting { continuation.resume() }
+    }
+
+    /// How many answers have reached the gate.
+    public var arrived: Int { state.withLock { $0.arrived } }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let pass = state.withLock { s -> Bool in
+                s.arrived += 1
+                if s.open { return true }
+                s.waiting.append(continuation)
+                return false
+            }
+            if pass { continuation.resume() }
+        }
     }
 }

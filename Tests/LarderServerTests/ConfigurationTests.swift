@@ -129,6 +129,8 @@ struct ConfigurationTests {
         #expect { try LarderConfiguration.resolve(environment: ["SSL_CERT_FILE": notPEM]) } throws: { "\($0)".contains("SSL_CERT_FILE") }
         #expect { try LarderConfiguration.resolve(environment: [:], flags: [("upstream-ca-file", "/no/such.pem")]) } throws: { "\($0)".contains("/no/such.pem") }
         #expect(try LarderConfiguration.resolve(environment: [:], flags: [("verify-on-hit-timeout", "0.5")]).engine.hitCheckTimeout == .milliseconds(500))
+        #expect(try LarderConfiguration.resolve(environment: ["LARDER_REVALIDATION_DEADLINE": "0.25"]).engine.revalidationDeadline == .milliseconds(250))
+        #expect { try LarderConfiguration.resolve(environment: ["LARDER_REVALIDATION_DEADLINE": "0"]) } throws: { "\($0)".contains("revalidation_deadline") }
     }
 
     @Test("the README documents every setting by its key, environment variable and flag")

@@ -17,20 +17,45 @@ extension Engine {
     }
 
     /// The entry holding `route`'s document, fresh within the TTL, revalidated, fetched, or stale;
-    /// the document itself is not read.
+    /// the document itself is not read. With a copy on hand, revalidation is awaited for at most
+    /// `revalidationDeadline`: a slow or silent upstream gets the copy served stale at once while
+    /// the revalidation goes on in the background and updates the cache when it ends.
     func metadataEntry(_ route: Route) async throws -> (CacheEntry, MetadataDocument.Provenance) {
-        if let entry = try await lookup(route.key) {
-            let age = Date().timeIntervalSince(entry.fetchedAt)
-            let ttl = Double(configuration.metadataTTL.components.seconds)
-            if age >= 0 && age < ttl { return (entry, .cache) }
-            return try await refreshMetadata(route, existing: entry)
+        guard let entry = try await lookup(route.key) else {
+            return try await refreshTask(route, existing: nil).value
         }
-        return try await refreshMetadata(route, existing: nil)
+        let age = Date().timeIntervalSince(entry.fetchedAt)
+        let ttl = Double(configuration.metadataTTL.components.seconds)
+        if age >= 0 && age < ttl { return (entry, .cache) }
+        let task = refreshTask(route, existing: entry)
+        let outcome = await Self.within(configuration.revalidationDeadline, fallback: Revalidation.late) {
+            do {
+                let (entry, provenance) = try await task.value
+                return .done(entry, provenance)
+            } catch {
+                return .failed((error as? LarderError) ?? LarderError(.storageFailed, "\(error)"))
+            }
+        }
+        switch outcome {
+        case .done(let entry, let provenance): return (entry, provenance)
+        case .failed(let error): throw error
+        case .late:
+            logger.info("upstream is slow to revalidate; serving the stored copy stale and revalidating in the background", metadata: ["key": "\(route.key)"])
+            return (entry, .stale)
+        }
     }
 
-    /// One revalidation or fetch per key at a time; concurrent callers share it.
-    private func refreshMetadata(_ route: Route, existing: CacheEntry?) async throws -> (CacheEntry, MetadataDocument.Provenance) {
-        let task = metadataFlights.withLock { flights in
+    /// How a revalidation awaited within the deadline ended.
+    private enum Revalidation: Sendable {
+        case done(CacheEntry, MetadataDocument.Provenance)
+        case failed(LarderError)
+        case late
+    }
+
+    /// One revalidation or fetch per key at a time; concurrent callers share it, and it runs to
+    /// its end even when nobody waits for it any more.
+    private func refreshTask(_ route: Route, existing: CacheEntry?) -> Task<(CacheEntry, MetadataDocument.Provenance), any Error> {
+        metadataFlights.withLock { flights in
             if let running = flights[route.key] { return running }
             let task = Task<(CacheEntry, MetadataDocument.Provenance), any Error> {
                 defer { _ = self.metadataFlights.withLock { $0.removeValue(forKey: route.key) } }
@@ -39,7 +64,6 @@ extension Engine {
             flights[route.key] = task
             return task
         }
-        return try await task.value
     }
 
     /// Asks the route's upstreams in order. The upstream the stored copy came from gets a

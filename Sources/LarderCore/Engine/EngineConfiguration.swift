@@ -10,6 +10,9 @@ public struct EngineConfiguration: Sendable {
     public var chunkSize: Int = 1 << 20
     /// Largest metadata document accepted from upstream.
     public var maxMetadataBytes: Int = 512 << 20
+    /// How long a revalidation of expired metadata is awaited before the stored copy is served
+    /// stale (the revalidation goes on in the background).
+    public var revalidationDeadline: Duration = .seconds(2)
     /// How long a route's hit check (`verify_on_hit`) may take before the cached copy is served.
     public var hitCheckTimeout: Duration = .seconds(2)
     /// How often live counters are written to the index.

@@ -17,7 +17,8 @@ public final class UpstreamClient: Sendable {
     /// The timeouts every request runs under.
     public let timeouts: UpstreamTimeouts
     let logger: Logger
-    /// Hosts that could not be reached, and until when they are not tried again.
+    /// Hosts that could not be reached (refused, or did not answer in time), and until when they
+    /// are not tried again.
     private let unreachable = Mutex<[URLOrigin: (until: ContinuousClock.Instant, reason: String)]>([:])
     /// Tokens from challenge handshakes, by upstream and token key.
     private let tokens = Mutex<[String: (authorization: String, until: ContinuousClock.Instant)]>([:])
@@ -145,7 +146,7 @@ public final class UpstreamClient: Sendable {
                 body: UpstreamBody(base: response.body, url: request.displayURL))
         } catch {
             let mapped = Self.map(error, url: request.displayURL)
-            if Self.isConnectFailure(error) {
+            if Self.isConnectFailure(error) || mapped.kind == .upstreamTimeout {
                 unreachable.withLock { $0[origin] = (ContinuousClock.now + timeouts.retryAfterFailure, "\(error)") }
             }
             throw mapped
