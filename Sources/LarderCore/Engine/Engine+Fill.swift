@@ -104,18 +104,15 @@ extension Engine {
                 fill.finish(.streamed)
                 return
             }
-            let digest = staged.digests[.sha256]!
-            try await staged.file.sync()
-            try await blobs.ingest(stagingPath: staged.path, digest: digest)
-            stagingPath = nil
             let now = Date()
             let entry = CacheEntry(
-                key: route.key, ecosystem: route.ecosystem, kind: .artifact, digest: digest, size: staged.size,
+                key: route.key, ecosystem: route.ecosystem, kind: .artifact, digest: staged.digests[.sha256]!, size: staged.size,
                 contentType: response.header("content-type"), etag: response.header("etag"), lastModified: response.header("last-modified"),
                 sourceURL: url, fetchedAt: now, storedAt: now, upstream: source.request.upstreamID, headers: kept,
                 checksums: staged.digests.filter { $0.key != .sha256 })
-            try await index.put(entry)
-            entries.set(route.key, entry)
+            // Freshly verified bytes replace a stored copy of the same digest, healing one that rotted.
+            try await commit(staged, entry: entry, replace: true)
+            stagingPath = nil
             fill.finish(.committed(entry, fetched: true))
             logger.info("artifact stored", metadata: ["key": "\(route.key)", "size": "\(entry.size)", "sha256": "\(entry.digest)", "upstream": "\(url)"])
         } catch {

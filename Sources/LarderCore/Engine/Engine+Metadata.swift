@@ -143,21 +143,14 @@ extension Engine {
                 }
             }
             if staged.size > Int64(memoryLimit) { small = nil }
-            if try await blobs.size(ofDigest: digest) == nil {
-                try await staged.file.sync()
-                try await blobs.ingest(stagingPath: staged.path, digest: digest)
-            } else {
-                unlink(staged.path)
-            }
-            stagingPath = nil
             let now = Date()
             let entry = CacheEntry(
                 key: route.key, ecosystem: route.ecosystem, kind: .metadata, digest: digest, size: staged.size,
                 contentType: response.header("content-type"), etag: response.header("etag"), lastModified: response.header("last-modified"),
                 sourceURL: url, fetchedAt: now, storedAt: old?.digest == digest ? old!.storedAt : now,
                 upstream: source.request.upstreamID, headers: Self.keptHeaders(route, from: response))
-            try await index.put(entry)
-            entries.set(route.key, entry)
+            try await commit(staged, entry: entry, replace: false)
+            stagingPath = nil
             if let small { hot.set(digest, small, cost: small.readableBytes) }
             if let old, old.digest != digest { try await deleteIfUnreferenced(old.digest) }
             return entry

@@ -93,10 +93,41 @@ public final class Engine: Sendable {
         }
     }
 
+    /// Deletes blob `digest` if no entry refers to it, checking under the blob's lock so that a
+    /// commit of the same bytes (another key, another process) cannot slip in between.
     func deleteIfUnreferenced(_ digest: String) async throws {
+        let lock = try await blobs.lockBlob(digest: digest)
+        defer { lock.release() }
         if try await index.references(toDigest: digest) == 0 {
             hot.remove(digest)
             try await blobs.delete(digest: digest)
+        }
+    }
+
+    /// Moves a verified staging file into the store and indexes `entry`, under the blob's lock
+    /// (see `deleteIfUnreferenced`). With `replace` false, bytes already stored under the same
+    /// digest are kept and the staging file removed.
+    func commit(_ staged: Staged, entry: CacheEntry, replace: Bool) async throws {
+        let lock = try await blobs.lockBlob(digest: entry.digest)
+        defer { lock.release() }
+        if !replace, try await blobs.size(ofDigest: entry.digest) == entry.size {
+            unlink(staged.path)
+        } else {
+            try await staged.file.sync()
+            try await blobs.ingest(stagingPath: staged.path, digest: entry.digest)
+        }
+        try await index.put(entry)
+        entries.set(entry.key, entry)
+    }
+
+    /// Removes staging files whose process is gone (a killed `larder mirror` beside a running
+    /// server); those of live processes stay.
+    public func removeAbandonedStaging() {
+        do {
+            let removed = try blobs.removeLeftovers()
+            if removed > 0 { logger.notice("removed staging files of processes that are gone", metadata: ["count": "\(removed)"]) }
+        } catch {
+            logger.warning("could not clean staging files", metadata: ["error": "\(error)"])
         }
     }
 

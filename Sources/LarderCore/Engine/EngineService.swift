@@ -10,9 +10,13 @@ public struct EngineService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var rounds = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: engine.configuration.statsFlushInterval)
                 await engine.flushStats()
+                rounds += 1
+                // Now and then: staging files left by processes killed since the start.
+                if rounds % 60 == 0 { engine.removeAbandonedStaging() }
             }
         }
         await engine.shutdown()

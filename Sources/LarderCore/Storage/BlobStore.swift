@@ -23,6 +23,9 @@ public protocol BlobStore: Sendable {
     /// Waits until no other process sharing the store is filling `key`, and holds that right
     /// until the lock is released, so that processes sharing a store download a key once.
     func lockFill(key: String) async throws -> any FillLock
+    /// Waits for and holds the right to change blob `digest` (commit it, or delete it once no
+    /// entry refers to it), across processes sharing the store.
+    func lockBlob(digest: String) async throws -> any FillLock
 }
 
 /// An open blob.
@@ -35,7 +38,7 @@ public protocol BlobHandle: Sendable {
     func readAll(maxSize: Int) async throws -> ByteBuffer
 }
 
-/// The right to fill one key, across processes sharing a store.
+/// The right to fill one key (or change one blob), across processes sharing a store.
 public protocol FillLock: Sendable {
     /// Gives the right up.
     func release()

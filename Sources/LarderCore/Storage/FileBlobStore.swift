@@ -76,6 +76,11 @@ public struct FileBlobStore: BlobStore {
         try await FileFillLock.acquire("\(root)/locks/\(SHA256.hash(data: Data(key.utf8)).hexDigest).lock")
     }
 
+    /// An advisory lock on `locks/blob-<digest>.lock`.
+    public func lockBlob(digest: String) async throws -> any FillLock {
+        try await FileFillLock.acquire("\(root)/locks/blob-\(digest).lock")
+    }
+
     public func removeLeftovers() throws -> Int {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: stagingDir)) ?? []
         var removed = 0
