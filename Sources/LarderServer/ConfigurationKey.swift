@@ -64,6 +64,9 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "read_chunk_kb", environment: "LARDER_READ_CHUNK_KB", flag: "read-chunk-kb", help: "KiB read from disk at a time when streaming a large object (default 1024)") { v, c in
             c.engine.chunkSize = try positiveNumber(v) << 10
         },
+        ConfigurationKey(name: "max_metadata_mb", environment: "LARDER_MAX_METADATA_MB", flag: "max-metadata-mb", help: "largest metadata document accepted from upstream, in MiB (default 256)") { v, c in
+            c.engine.maxMetadataBytes = try positiveNumber(v) << 20
+        },
         ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
             switch v.lowercased() {
             case "true", "yes", "on", "1": c.mirrorAPI = true

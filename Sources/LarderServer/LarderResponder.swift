@@ -74,7 +74,7 @@ public struct LarderResponder: HTTPResponder {
                 throw LarderError.notFound("the mirror API is off: enable it with mirror_api: true (LARDER_MIRROR_API=true or --mirror-api true)")
             }
             try path.requireNoEncodedSlash()
-            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await body(of: request, method: method))
+            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody))
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
             do {
@@ -92,9 +92,10 @@ public struct LarderResponder: HTTPResponder {
     private func serve(_ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method) async throws(LarderError) -> EngineResponse {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let limit = configuration.maxRequestBody
         let clientRequest = ClientRequest(
             method: method, path: path.dropping(first: 1), query: query, headers: headers,
-            baseURL: try baseURL(for: request), body: try await body(of: request, method: method))
+            baseURL: try baseURL(for: request), readBody: { () async throws(LarderError) in try await Self.body(of: request, method: method, limit: limit) })
         let resolution: Resolution
         do {
             resolution = try await adapter.resolve(clientRequest, engine: engine)
@@ -109,13 +110,15 @@ public struct LarderResponder: HTTPResponder {
         }
     }
 
-    /// The body of a write, bounded by `max_request_body`; nil for reads.
-    private func body(of request: Request, method: ClientRequest.Method) async throws(LarderError) -> ByteBuffer? {
+    /// The body of a write, bounded by `max_request_body_kb`; nil for reads.
+    private static func body(of request: Request, method: ClientRequest.Method, limit: Int) async throws(LarderError) -> ByteBuffer? {
         guard method == .post || method == .put || method == .patch else { return nil }
         do {
-            return try await request.body.collect(upTo: configuration.maxRequestBody)
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw LarderError(.payloadTooLarge, "the request body is larger than \(limit) bytes (max_request_body_kb)")
         } catch {
-            throw LarderError(.payloadTooLarge, "the request body is larger than \(configuration.maxRequestBody) bytes (max_request_body)")
+            throw LarderError.badRequest("the request body could not be read: \(error)")
         }
     }
 

@@ -116,7 +116,7 @@ struct UpstreamSettings {
         throw ConfigurationError("\(setting) in config file \(file) must be a URL, a list of upstreams, or a mapping of names to upstreams")
     }
 
-    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts"]
+    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds"]
     private static let authKeys: Set<String> = ["username", "password_env", "password_file", "token_env", "token_file"]
 
     private func entry(_ value: Any, setting: String, name: String?) throws -> Upstream {
@@ -147,9 +147,20 @@ struct UpstreamSettings {
             hosts = try Self.hostList(texts, setting: "\(setting).artifact_hosts")
         }
         let credentials = try fields["auth"].map { try self.credentials($0, setting: "\(setting).auth") }
+        let maxArtifact = try Self.positive(fields["max_artifact_mb"], setting: "\(setting).max_artifact_mb").map { Int64($0) << 20 } ?? Upstream.defaultMaxArtifactBytes
+        let maxFill = try Self.positive(fields["max_fill_seconds"], setting: "\(setting).max_fill_seconds").map { Duration.seconds($0) } ?? Upstream.defaultMaxFillDuration
         return try Self.wrap(setting) {
-            try Upstream(url: url, setting: setting, name: name, credentials: credentials, artifactHosts: hosts, verifyOnHit: verifyOnHit)
+            try Upstream(
+                url: url, setting: setting, name: name, credentials: credentials, artifactHosts: hosts, verifyOnHit: verifyOnHit,
+                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill)
         }
+    }
+
+    /// A whole number above 0, if given.
+    private static func positive(_ value: Any?, setting: String) throws -> Int? {
+        guard let value else { return nil }
+        guard let number = value as? Int, number > 0 else { throw ConfigurationError("\(setting) must be a whole number above 0, got '\(value)'") }
+        return number
     }
 
     private func credentials(_ value: Any, setting: String) throws -> UpstreamCredentials {

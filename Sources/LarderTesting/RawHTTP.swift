@@ -21,11 +21,13 @@ public enum RawHTTP {
 
     /// Sends `method target` with `headers` (Host defaults to 127.0.0.1:port) and reads the
     /// answer until the server closes the connection.
-    public static func send(port: Int, method: String = "GET", target: String, headers: [(String, String)] = [], body: Data = Data()) async throws -> Answer {
-        try await Blocking.run { try exchange(port: port, method: method, target: target, headers: headers, body: body) }
+    /// `contentLength: false` sends the body without a `Content-Length` header (for a body the
+    /// headers frame otherwise, such as a chunked one).
+    public static func send(port: Int, method: String = "GET", target: String, headers: [(String, String)] = [], body: Data = Data(), contentLength: Bool = true) async throws -> Answer {
+        try await Blocking.run { try exchange(port: port, method: method, target: target, headers: headers, body: body, contentLength: contentLength) }
     }
 
-    static func exchange(port: Int, method: String, target: String, headers: [(String, String)], body: Data) throws -> Answer {
+    static func exchange(port: Int, method: String, target: String, headers: [(String, String)], body: Data, contentLength: Bool) throws -> Answer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ShellError(message: "socket failed") }
         defer { close(fd) }
@@ -43,7 +45,7 @@ public enum RawHTTP {
         var all = headers
         if !all.contains(where: { $0.0.lowercased() == "host" }) { all.insert(("Host", "127.0.0.1:\(port)"), at: 0) }
         all.append(("Connection", "close"))
-        if !body.isEmpty { all.append(("Content-Length", "\(body.count)")) }
+        if !body.isEmpty && contentLength && !all.contains(where: { $0.0.lowercased() == "content-length" }) { all.append(("Content-Length", "\(body.count)")) }
         for (name, value) in all { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         let bytes = Data(request.utf8) + body

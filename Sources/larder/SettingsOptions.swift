@@ -22,6 +22,8 @@ struct SettingsOptions: ParsableArguments {
     var upstreamCAFile: String?
     @Option(name: .customLong("verify-on-hit-timeout"), help: "Seconds a verify_on_hit check may take before the cached copy is served (default 2).")
     var verifyOnHitTimeout: String?
+    @Option(name: .customLong("revalidation-deadline"), help: "Seconds a revalidation is awaited before stale metadata is served (default 2).")
+    var revalidationDeadline: String?
     @Option(name: .customLong("upstream-connect-timeout"), help: "Seconds to connect to an upstream (default 10).")
     var upstreamConnectTimeout: String?
     @Option(name: .customLong("upstream-read-timeout"), help: "Seconds an upstream may stay silent mid-response (default 60).")
@@ -34,6 +36,8 @@ struct SettingsOptions: ParsableArguments {
     var memoryObjectLimitKB: String?
     @Option(name: .customLong("read-chunk-kb"), help: "KiB read from disk at a time when streaming a large object.")
     var readChunkKB: String?
+    @Option(name: .customLong("max-metadata-mb"), help: "Largest metadata document accepted from upstream, in MiB (default 256).")
+    var maxMetadataMB: String?
     @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
     var mirrorAPI: String?
     @Option(name: .customLong("max-request-body-kb"), help: "Largest request body in KiB (default 16384).")
@@ -45,9 +49,9 @@ struct SettingsOptions: ParsableArguments {
     var flags: [(String, String)] {
         let given: [(String, String?)] = [
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
-            ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("upstream-connect-timeout", upstreamConnectTimeout),
+            ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }
             + upstreams.map { ("upstream", $0) } + upstreamArtifactHosts.map { ("upstream-artifact-hosts", $0) }

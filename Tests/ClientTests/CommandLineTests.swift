@@ -1,4 +1,5 @@
 import Foundation
+import LarderServer
 import LarderTesting
 import Testing
 
@@ -50,6 +51,16 @@ struct CommandLineTests {
         #expect(table.contains("npm"))
         #expect(table.contains("total"))
         await upstream.stop()
+    }
+
+    @Test("every setting's flag is offered by the command line")
+    func everyFlag() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the larder executable first (swift build)")
+        let help = try await Shell.run([Self.binary, "serve", "--help"])
+        for key in ConfigurationKey.all {
+            #expect(help.contains("--\(key.flag)"), "larder serve has no --\(key.flag)")
+        }
+        #expect(help.contains("--upstream ") && help.contains("--upstream-artifact-hosts"))
     }
 
     @Test("a bad setting stops larder with a message naming it")

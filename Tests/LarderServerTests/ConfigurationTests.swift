@@ -65,6 +65,8 @@ struct ConfigurationTests {
                   auth: {username: ci, password_env: INTERNAL_MAVEN_PASSWORD}
                   verify_on_hit: true
                 - url: https://repo.maven.apache.org/maven2/
+                  max_artifact_mb: 100
+                  max_fill_seconds: 60
               npm:
                 url: https://npm.internal.example
                 auth: {token_file: \(secretFile)}
@@ -77,6 +79,8 @@ struct ConfigurationTests {
         #expect(maven.map(\.baseURL) == ["http://repo.internal.example/releases", "https://repo.maven.apache.org/maven2"])
         #expect(maven[0].hasCredentials && maven[0].verifyOnHit && maven[0].setting == "upstreams.maven[0]")
         #expect(!maven[1].hasCredentials && !maven[1].verifyOnHit)
+        #expect(maven[1].maxArtifactBytes == 100 << 20 && maven[1].maxFillDuration == .seconds(60))
+        #expect(maven[0].maxArtifactBytes == Upstream.defaultMaxArtifactBytes)
         #expect(configuration.upstreams["npm"]?.first?.hasCredentials == true)
         let pypi = try #require(configuration.upstreams["pypi"]?.first)
         #expect(pypi.artifactHosts.map(\.description) == ["files.internal.example", "*.cdn.example"])
@@ -115,6 +119,7 @@ struct ConfigurationTests {
         ("upstreams:\n  maven:\n    - url: https://r.example\n      artifact_hosts: [\"bad host\"]\n", "artifact_hosts"),
         ("upstreams:\n  maven:\n    - url: https://r.example\n      auth: {username: ci}\n", "needs password_env"),
         ("upstreams:\n  maven:\n    - url: https://r.example\n      verify_on_hit: often\n", "true or false"),
+        ("upstreams:\n  maven:\n    - url: https://r.example\n      max_artifact_mb: -1\n", "max_artifact_mb"),
     ])
     func upstreamErrors(yaml: String, expected: String) throws {
         let path = try Self.file(yaml)
@@ -140,7 +145,7 @@ struct ConfigurationTests {
             #expect(readme.contains("`upstreams.\(ecosystem)`"), "README does not document upstreams.\(ecosystem)")
             #expect(readme.contains("`LARDER_UPSTREAM_\(ecosystem.uppercased())`"), "README does not document LARDER_UPSTREAM_\(ecosystem.uppercased())")
         }
-        for text in ["`--upstream ECOSYSTEM=URL`", "`--upstream-artifact-hosts ECOSYSTEM=HOSTS`", "`LARDER_UPSTREAM_<ECOSYSTEM>_ARTIFACT_HOSTS`", "`SSL_CERT_FILE`", "`password_env`", "`password_file`", "`token_env`", "`token_file`", "`verify_on_hit`", "`artifact_hosts`"] {
+        for text in ["`--upstream ECOSYSTEM=URL`", "`--upstream-artifact-hosts ECOSYSTEM=HOSTS`", "`LARDER_UPSTREAM_<ECOSYSTEM>_ARTIFACT_HOSTS`", "`SSL_CERT_FILE`", "`password_env`", "`password_file`", "`token_env`", "`token_file`", "`verify_on_hit`", "`artifact_hosts`", "`max_artifact_mb`", "`max_fill_seconds`"] {
             #expect(readme.contains(text), "README does not document \(text)")
         }
         for key in ConfigurationKey.all {

@@ -269,3 +269,28 @@ struct AdapterErrorTests {
         }
     }
 }
+
+@Suite("Request bodies")
+struct RequestBodyTests {
+    @Test("a write a route refuses is answered without reading its body: 405, not 413")
+    func refusedUnread() async throws {
+        let larder = try await TestLarder { try $0.setUpstream("maven", "http://127.0.0.1:9") }
+        try await larder.stopping {
+            let put = try await RawHTTP.send(port: larder.port, method: "PUT", target: "/maven/org/x/1.0/x-1.0.jar",
+                headers: [("Content-Length", "\(64 << 20)")], body: Data("only the start of it".utf8))
+            #expect(put.status == 405)
+        }
+    }
+
+    @Test("a malformed chunked body is a 400 that says so, not a 413")
+    func malformedChunks() async throws {
+        let upstream = try await FixtureRegistry()
+        let larder = try await TestLarder { try $0.setUpstream("npm", upstream.url) }
+        try await larder.stopping(upstream) {
+            let answer = try await RawHTTP.send(port: larder.port, method: "POST", target: "/npm/-/npm/v1/security/audits",
+                headers: [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked")], body: Data("zz\r\n{}\r\n0\r\n\r\n".utf8), contentLength: false)
+            #expect(answer.status == 400)
+            #expect(upstream.requestCounts.isEmpty)
+        }
+    }
+}

@@ -81,7 +81,12 @@ extension Engine {
             source.verifier?.begin()
             let kept = Self.keptHeaders(route, from: response)
             let contentLength = response.header("content-length").flatMap { Int64($0) }
-            let staged = try await stage(response.body, url: url, algorithms: source.verifier?.algorithms ?? [], limit: nil, expectedLength: contentLength, stagingPath: &stagingPath) { file in
+            let limits = source.request.limits
+            let staged = try await stage(
+                response.body, url: url, algorithms: source.verifier?.algorithms ?? [],
+                limit: limits.map { ($0.maxBytes, "\($0.setting).max_artifact_mb") }, expectedLength: contentLength,
+                deadline: limits.map { (ContinuousClock.now + $0.maxDuration, "\($0.setting).max_fill_seconds") }, stagingPath: &stagingPath
+            ) { file in
                 fill.setFile(file)
                 fill.publishHead(.success(Fill.Head(
                     contentLength: contentLength, contentType: response.header("content-type"),
@@ -139,11 +144,12 @@ extension Engine {
     /// file before the first byte, `progress` the total after each chunk. `stagingPath` holds
     /// the file's path for the caller to remove if anything fails.
     func stage(
-        _ body: UpstreamBody, url: String, algorithms: Set<Integrity.Algorithm>, limit: Int64?, expectedLength: Int64?,
+        _ body: UpstreamBody, url: String, algorithms: Set<Integrity.Algorithm>, limit: (bytes: Int64, setting: String)?, expectedLength: Int64?,
+        deadline: (at: ContinuousClock.Instant, setting: String)? = nil,
         stagingPath: inout String?, opened: (PosixFile) -> Void = { _ in }, progress: (Int64, Int) -> Void = { _, _ in }
     ) async throws -> Staged {
-        if let limit, let expectedLength, expectedLength > limit {
-            throw LarderError(.upstreamFailed, "upstream \(url) announced \(expectedLength) bytes, more than the \(limit) Larder accepts here")
+        if let limit, let expectedLength, expectedLength > limit.bytes {
+            throw LarderError(.upstreamFailed, "upstream \(url) announced \(expectedLength) bytes, more than the \(limit.bytes) Larder accepts (\(limit.setting))")
         }
         let path = try blobs.makeStagingPath()
         stagingPath = path
@@ -153,8 +159,11 @@ extension Engine {
         for try await chunk in body {
             try await file.write(chunk, at: hasher.count)
             hasher.update(chunk)
-            if let limit, hasher.count > limit {
-                throw LarderError(.upstreamFailed, "upstream \(url) sent more than \(limit) bytes, the most Larder accepts here")
+            if let limit, hasher.count > limit.bytes {
+                throw LarderError(.upstreamFailed, "upstream \(url) sent more than \(limit.bytes) bytes, the most Larder accepts (\(limit.setting))")
+            }
+            if let deadline, ContinuousClock.now > deadline.at {
+                throw LarderError(.upstreamTimeout, "upstream \(url) took longer than Larder allows one download (\(deadline.setting)); \(hasher.count) bytes arrived")
             }
             progress(hasher.count, chunk.readableBytes)
         }

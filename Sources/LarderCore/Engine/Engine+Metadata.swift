@@ -125,7 +125,7 @@ extension Engine {
         let memoryLimit = configuration.memoryObjectLimit
         do {
             let staged = try await stage(
-                response.body, url: url, algorithms: [], limit: Int64(configuration.maxMetadataBytes),
+                response.body, url: url, algorithms: [], limit: (Int64(configuration.maxMetadataBytes), "max_metadata_mb"),
                 expectedLength: response.header("content-length").flatMap { Int64($0) }, stagingPath: &stagingPath)
             stats.record(route.ecosystem) { $0.bytesFetched += staged.size }
             let digest = staged.digests[.sha256]!

@@ -9,7 +9,7 @@ public struct EngineConfiguration: Sendable {
     /// Size of the reads used to stream large blobs.
     public var chunkSize: Int = 1 << 20
     /// Largest metadata document accepted from upstream.
-    public var maxMetadataBytes: Int = 512 << 20
+    public var maxMetadataBytes: Int = 256 << 20
     /// How long a revalidation of expired metadata is awaited before the stored copy is served
     /// stale (the revalidation goes on in the background).
     public var revalidationDeadline: Duration = .seconds(2)

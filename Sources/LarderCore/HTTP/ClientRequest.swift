@@ -17,20 +17,22 @@ public struct ClientRequest: Sendable {
     public var headers: [String: String]
     /// The public URL of Larder's root, without a trailing slash (`http://127.0.0.1:8080`).
     public var baseURL: String
-    /// The request body, for pass-through writes (bounded by the server).
-    public var body: ByteBuffer?
+    /// Reads the request body, bounded by the server (a `413` when larger); nil when there is
+    /// none. Adapters read it only when they pass a write on, so a write a route refuses costs
+    /// Larder nothing.
+    public var readBody: @Sendable () async throws(LarderError) -> ByteBuffer?
     /// Whether a miss may be stored. When false, an artifact is streamed from upstream (still
     /// verified, still downloaded once for all who ask meanwhile) without entering the cache.
     public var populate = true
 
     /// Creates a request description.
-    public init(method: Method, path: RequestPath, query: String? = nil, headers: [String: String] = [:], baseURL: String, body: ByteBuffer? = nil) {
+    public init(method: Method, path: RequestPath, query: String? = nil, headers: [String: String] = [:], baseURL: String, readBody: @escaping @Sendable () async throws(LarderError) -> ByteBuffer? = { nil }) {
         self.method = method
         self.path = path
         self.query = query
         self.headers = headers
         self.baseURL = baseURL
-        self.body = body
+        self.readBody = readBody
     }
 
     /// A header's value by case-insensitive name.

@@ -21,6 +21,15 @@ public struct Upstream: Sendable, CustomStringConvertible {
     public private(set) var artifactHosts: [HostPattern]
     /// Whether a cached artifact from this upstream is checked against it before each hit.
     public let verifyOnHit: Bool
+    /// The largest artifact taken from it; larger ones are refused (announced) or cut off.
+    public let maxArtifactBytes: Int64
+    /// The longest one download from it may take, however steadily bytes arrive.
+    public let maxFillDuration: Duration
+
+    /// The default largest artifact: 20 GiB.
+    public static let defaultMaxArtifactBytes: Int64 = 20 << 30
+    /// The default longest download: two hours.
+    public static let defaultMaxFillDuration: Duration = .seconds(7200)
     /// Performs the protocol's token handshake when this upstream answers 401 with a challenge.
     public var challengeHandler: (any UpstreamChallengeHandler)?
 
@@ -34,7 +43,8 @@ public struct Upstream: Sendable, CustomStringConvertible {
     /// an http:// or https:// URL with a host.
     public init(
         url: String, setting: String, name: String? = nil, credentials: UpstreamCredentials? = nil,
-        artifactHosts: [HostPattern] = [], verifyOnHit: Bool = false
+        artifactHosts: [HostPattern] = [], verifyOnHit: Bool = false,
+        maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes, maxFillDuration: Duration = Upstream.defaultMaxFillDuration
     ) throws(LarderError) {
         guard var components = URLComponents(string: url.trimmingCharacters(in: .whitespaces)), let origin = URLOrigin(components) else {
             throw LarderError(.notConfigured, "\(setting) must be an http:// or https:// URL with a host, got '\(UpstreamRequest.redact(url))'")
@@ -56,6 +66,8 @@ public struct Upstream: Sendable, CustomStringConvertible {
         self.credentials = credentials
         self.artifactHosts = artifactHosts
         self.verifyOnHit = verifyOnHit
+        self.maxArtifactBytes = maxArtifactBytes
+        self.maxFillDuration = maxFillDuration
     }
 
     /// A request for `path` below the base URL (`path` starts with `/`, or is empty).
@@ -115,6 +127,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         request.credentials = credentials.map { (origin, $0) }
         request.challengeHandler = challengeHandler
         request.upstreamID = id
+        request.limits = (maxArtifactBytes, maxFillDuration, setting)
         return request
     }
 

@@ -18,6 +18,8 @@ public struct UpstreamRequest: Sendable {
     var challengeHandler: (any UpstreamChallengeHandler)?
     /// The upstream the request belongs to (its `id`), recorded with what it fetched.
     public internal(set) var upstreamID: String?
+    /// Its upstream's bounds on a download: bytes, time, and the setting that sets them.
+    var limits: (maxBytes: Int64, maxDuration: Duration, setting: String)?
 
     /// Creates a request without credentials.
     public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: ByteBuffer? = nil) {

@@ -29,7 +29,7 @@ public struct NpmAdapter: Ecosystem {
         guard let first = segments.first else {
             throw LarderError.notFound("no npm route here: point npm's registry at \(request.baseURL)/npm/")
         }
-        if first == "-" { return try registryEndpoint(request) }
+        if first == "-" { return try await registryEndpoint(request) }
 
         let name: NpmPackageName
         let rest: ArraySlice<String>
@@ -66,7 +66,7 @@ public struct NpmAdapter: Ecosystem {
 
     /// `/-/…`: registry endpoints Larder does not cache (audit, search, ping), passed through to
     /// the first upstream without Larder's credentials for it.
-    private func registryEndpoint(_ request: ClientRequest) throws -> Resolution {
+    private func registryEndpoint(_ request: ClientRequest) async throws -> Resolution {
         guard let upstream = try configuredUpstreams().first else { throw Self.notConfigured("npm") }
         try request.path.requireNoEncodedSlash()
         let isAudit = request.path.segments.starts(with: ["-", "npm", "v1", "security"])
@@ -83,7 +83,7 @@ public struct NpmAdapter: Ecosystem {
         }
         var forwarded = upstream.anonymousRequest(path: path, headers: headers)
         forwarded.method = request.method.rawValue
-        forwarded.body = request.body
+        forwarded.body = try await request.readBody()
         return .route(Route(ecosystem: ecosystem, key: "npm/pass\(path)", kind: .passthrough) { [forwarded] in
             [Source(request: forwarded)]
         })
