@@ -65,7 +65,7 @@ public struct MirrorPlanner: Sendable {
         let package = CatalogPackage(namespace: purl.namespace, name: purl.name, qualifiers: purl.qualifiers)
         for route in try catalog.metadataRoutes(for: package) {
             do {
-                _ = try await engine.metadata(route)
+                try await engine.ensureMetadata(route)
                 plan.metadataDocuments += 1
             } catch let error as LarderError where error.kind == .notFound {
                 // Reading the releases says whether the package exists; a repository may lack

@@ -67,6 +67,9 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "max_metadata_mb", environment: "LARDER_MAX_METADATA_MB", flag: "max-metadata-mb", help: "largest metadata document accepted from upstream, in MiB (default 256)") { v, c in
             c.engine.maxMetadataBytes = try positiveNumber(v) << 20
         },
+        ConfigurationKey(name: "metadata_memory_mb", environment: "LARDER_METADATA_MEMORY_MB", flag: "metadata-memory-mb", help: "MiB shared by all requests for metadata documents being checked, parsed or rendered (default 512)") { v, c in
+            c.engine.metadataMemoryBytes = try positiveNumber(v) << 20
+        },
         ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
             switch v.lowercased() {
             case "true", "yes", "on", "1": c.mirrorAPI = true

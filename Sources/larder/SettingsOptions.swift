@@ -38,6 +38,8 @@ struct SettingsOptions: ParsableArguments {
     var readChunkKB: String?
     @Option(name: .customLong("max-metadata-mb"), help: "Largest metadata document accepted from upstream, in MiB (default 256).")
     var maxMetadataMB: String?
+    @Option(name: .customLong("metadata-memory-mb"), help: "MiB shared by all requests for metadata being checked, parsed or rendered (default 512).")
+    var metadataMemoryMB: String?
     @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
     var mirrorAPI: String?
     @Option(name: .customLong("max-request-body-kb"), help: "Largest request body in KiB (default 16384).")
@@ -51,7 +53,7 @@ struct SettingsOptions: ParsableArguments {
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }
             + upstreams.map { ("upstream", $0) } + upstreamArtifactHosts.map { ("upstream-artifact-hosts", $0) }

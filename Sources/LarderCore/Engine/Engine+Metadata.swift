@@ -3,17 +3,34 @@ import Foundation
 import NIOCore
 
 extension Engine {
-    /// The metadata document of `route`: cached and fresh, revalidated, fetched, or stale when
-    /// upstream is down. Adapters call this to resolve artifacts; it counts no hits or misses.
-    public func metadata(_ route: Route) async throws -> MetadataDocument {
+    /// Runs `body` with the metadata document of `route` (cached and fresh, revalidated, fetched,
+    /// or stale when upstream is down), holding the document's share of the metadata memory
+    /// budget while `body` parses it. Adapters resolve artifacts with it; it counts no hits or
+    /// misses.
+    public func withMetadata<T: Sendable>(_ route: Route, _ body: @Sendable (MetadataDocument) throws -> T) async throws -> T {
         for _ in 0..<2 {
             let (entry, provenance) = try await metadataEntry(route)
-            // A missing or damaged blob has been dropped or quarantined: fetch it again.
-            if let body = try await smallBlob(entry) {
-                return MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
+            let result: T? = try await withMetadataMemory(entry.size) {
+                // A missing or damaged blob has been dropped or quarantined: fetch it again.
+                guard let document = try await smallBlob(entry) else { return nil }
+                return try body(MetadataDocument(body: document, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance))
             }
+            if let result { return result }
         }
-        throw LarderError(.internalError, "the stored document for \(route.key) keeps vanishing")
+        throw LarderError(.storageFailed, "the stored document for \(route.key) keeps vanishing")
+    }
+
+    /// Makes sure `route`'s document is stored and fresh, fetching or revalidating it as needed,
+    /// without reading it: the mirror caches documents clients will read offline.
+    @discardableResult
+    public func ensureMetadata(_ route: Route) async throws -> CacheEntry {
+        try await metadataEntry(route).0
+    }
+
+    /// Runs `body` holding the share of the metadata memory budget a document of `size` bytes
+    /// needs while it is read and parsed (an estimate: three times its size).
+    func withMetadataMemory<T>(_ size: Int64, _ body: () async throws -> T) async throws -> T {
+        try await metadataMemory.withReservation(Int(min(size, Int64(Int.max / 4))) * 3, wait: .seconds(30), setting: "metadata_memory_mb", body)
     }
 
     /// The entry holding `route`'s document, fresh within the TTL, revalidated, fetched, or stale;
@@ -129,20 +146,20 @@ extension Engine {
                 expectedLength: response.header("content-length").flatMap { Int64($0) }, stagingPath: &stagingPath)
             stats.record(route.ecosystem) { $0.bytesFetched += staged.size }
             let digest = staged.digests[.sha256]!
-            if staged.size <= Int64(memoryLimit) || route.validate != nil {
-                small = try await staged.file.read(at: 0, length: Int(staged.size))
-            } else {
-                small = nil
-            }
-            if let validate = route.validate, let body = small {
-                do {
-                    try validate(body, response.header("content-type"))
-                } catch {
-                    let reason = (error as? LarderError)?.message ?? "\(error)"
-                    throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
+            if let validate = route.validate {
+                small = try await withMetadataMemory(staged.size) {
+                    let body = try await staged.file.read(at: 0, length: Int(staged.size))
+                    do {
+                        try validate(body, response.header("content-type"))
+                    } catch {
+                        let reason = (error as? LarderError)?.message ?? "\(error)"
+                        throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
+                    }
+                    return staged.size <= Int64(memoryLimit) ? body : nil
                 }
+            } else {
+                small = staged.size <= Int64(memoryLimit) ? try await staged.file.read(at: 0, length: Int(staged.size)) : nil
             }
-            if staged.size > Int64(memoryLimit) { small = nil }
             let now = Date()
             let entry = CacheEntry(
                 key: route.key, ecosystem: route.ecosystem, kind: .metadata, digest: digest, size: staged.size,
@@ -214,9 +231,13 @@ extension Engine {
         if let memo = rendered.get(memoKey) {
             presentation = memo
         } else {
-            guard let body = try await smallBlob(entry) else { return nil }
-            let document = MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
-            presentation = try presenter.render(document)
+            let made: Presentation? = try await withMetadataMemory(entry.size) {
+                guard let body = try await smallBlob(entry) else { return nil }
+                let document = MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
+                return try presenter.render(document)
+            }
+            guard let made else { return nil }
+            presentation = made
             rendered.set(memoKey, presentation, cost: presentation.body.readableBytes + memoKey.utf8.count)
         }
         headers.insert(("Content-Type", presentation.contentType), at: 0)

@@ -23,6 +23,8 @@ public final class Engine: Sendable {
     let hot: LRUCache<String, ByteBuffer>
     /// Rendered metadata by key, stored digest and presenter variant.
     let rendered: LRUCache<String, Presentation>
+    /// Memory for metadata documents being validated, parsed or rendered, shared by all requests.
+    let metadataMemory: MemoryBudget
 
     /// Bytes of one response that may wait in the server's queues before reading pauses.
     static let inFlightLimit = 4 << 20
@@ -45,6 +47,7 @@ public final class Engine: Sendable {
         // The memory budget is shared: three quarters for small blobs, a quarter for rendered metadata.
         self.hot = LRUCache(capacity: configuration.memoryCacheBytes / 4 * 3)
         self.rendered = LRUCache(capacity: max(configuration.memoryCacheBytes / 4, 1 << 20))
+        self.metadataMemory = MemoryBudget(capacity: configuration.metadataMemoryBytes)
         do {
             let removed = try blobs.removeLeftovers()
             if removed > 0 { logger.notice("removed staging files left by an earlier run", metadata: ["count": "\(removed)"]) }

@@ -17,6 +17,8 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         /// Larder's own storage failed (a full disk, an index error): not upstream's fault.
         case storageFailed
         case shuttingDown
+        /// A shared budget (memory for metadata) is in use; the client may try again shortly.
+        case overloaded
         case payloadTooLarge
         case internalError
     }
@@ -47,7 +49,7 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .payloadTooLarge: 413
-        case .notConfigured, .shuttingDown, .storageFailed: 503
+        case .notConfigured, .shuttingDown, .storageFailed, .overloaded: 503
         case .upstreamUnreachable, .upstreamFailed, .integrityMismatch: 502
         case .upstreamTimeout: 504
         case .internalError: 500

@@ -13,8 +13,9 @@ extension MavenAdapter: PackageCatalog {
     /// Every version `maven-metadata.xml` lists, oldest first, each with its files.
     public func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease] {
         let (group, artifact) = try Self.coordinates(package)
-        let document = try await engine.metadata(try metadataRoute(for: MavenCoordinates.metadata(group: group, artifact: artifact)))
-        let versions = MavenXML.versions(inMetadata: String(decoding: document.body.readableBytesView, as: UTF8.self))
+        let versions = try await engine.withMetadata(try metadataRoute(for: MavenCoordinates.metadata(group: group, artifact: artifact))) { document in
+            MavenXML.versions(inMetadata: String(decoding: document.body.readableBytesView, as: UTF8.self))
+        }
         return try versions.sorted { MavenVersion($0) < MavenVersion($1) }.map { version in
             try release(MavenCoordinates(group: group, artifact: artifact, version: version), qualifiers: package.qualifiers, engine: engine)
         }

@@ -12,15 +12,18 @@ extension NpmAdapter: PackageCatalog {
     /// withdrawn.
     public func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease] {
         let name = try NpmPackageName(package.description)
-        let document = try await engine.metadata(try packumentRoute(name, abbreviated: false, baseURL: ""))
-        let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-        let versions = packument.root["versions"] as? [String: Any] ?? [:]
-        return try versions.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.compactMap { version in
-            guard let doc = versions[version] as? [String: Any], let dist = doc["dist"] as? [String: Any], let url = dist["tarball"] as? String else { return nil }
-            let filename = Packument.filename(of: url)
-            return CatalogRelease(
-                version: version, withdrawn: doc["deprecated"] is String,
-                artifacts: [CatalogArtifact(filename: filename, size: (dist["size"] as? NSNumber)?.int64Value, route: try tarballRoute(name, filename: filename, engine: engine))])
+        let listed = try await engine.withMetadata(try packumentRoute(name, abbreviated: false, baseURL: "")) { document in
+            let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
+            let versions = packument.root["versions"] as? [String: Any] ?? [:]
+            return versions.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.compactMap { version -> (version: String, withdrawn: Bool, filename: String, size: Int64?)? in
+                guard let doc = versions[version] as? [String: Any], let dist = doc["dist"] as? [String: Any], let url = dist["tarball"] as? String else { return nil }
+                return (version, doc["deprecated"] is String, Packument.filename(of: url), (dist["size"] as? NSNumber)?.int64Value)
+            }
+        }
+        return try listed.map { release in
+            CatalogRelease(
+                version: release.version, withdrawn: release.withdrawn,
+                artifacts: [CatalogArtifact(filename: release.filename, size: release.size, route: try tarballRoute(name, filename: release.filename, engine: engine))])
         }
     }
 }

@@ -132,10 +132,12 @@ public struct NpmAdapter: Ecosystem {
             var firstError: (any Error)?
             for route in [abbreviated, full] {
                 do {
-                    let document = try await engine.metadata(route)
-                    let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-                    if let tarball = packument.tarball(named: filename), let upstream = upstreams.upstream(withID: document.entry.upstream) {
-                        return [Source(request: try upstream.request(url: tarball.url), integrity: tarball.integrity)]
+                    let found = try await engine.withMetadata(route) { document -> (url: String, integrity: Integrity?, upstream: String?)? in
+                        let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
+                        return packument.tarball(named: filename).map { ($0.url, $0.integrity, document.entry.upstream) }
+                    }
+                    if let found, let upstream = upstreams.upstream(withID: found.upstream) {
+                        return [Source(request: try upstream.request(url: found.url), integrity: found.integrity)]
                     }
                     firstError = firstError ?? LarderError.notFound("package '\(name)' has no tarball '\(filename)' upstream")
                 } catch {

@@ -10,7 +10,7 @@ extension PyPIAdapter: PackageCatalog {
     /// its PEP 658 metadata file when the page offers one (pip reads it before the file).
     public func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease] {
         let project = PyPIName.normalize(package.name)
-        let page = try Self.parse(try await engine.metadata(try projectRoute(project, request: nil)), name: project)
+        let page = try await engine.withMetadata(try projectRoute(project, request: nil)) { try Self.parse($0, name: project) }
         var order: [String] = []
         var byVersion: [String: (withdrawn: Bool, artifacts: [CatalogArtifact])] = [:]
         for file in page.files {

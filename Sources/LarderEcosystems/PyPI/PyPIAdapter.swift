@@ -113,16 +113,17 @@ public struct PyPIAdapter: Ecosystem {
         let upstreams = try configuredUpstreams()
         let pageRoute = try projectRoute(project, request: nil)
         return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, contentType: Self.contentType(of: filename)) {
-            let document = try await engine.metadata(pageRoute)
-            let page = try Self.parse(document, name: project)
-            guard let upstream = upstreams.upstream(withID: document.entry.upstream) else { return [] }
-            if let file = page.file(named: filename) {
-                return [Source(request: try upstream.request(url: file.url), integrity: file.integrity)]
+            let (link, upstreamID) = try await engine.withMetadata(pageRoute) { document -> ((url: String, integrity: Integrity?)?, String?) in
+                let page = try Self.parse(document, name: project)
+                if let file = page.file(named: filename) { return ((file.url, file.integrity), document.entry.upstream) }
+                if filename.hasSuffix(".metadata"), let file = page.file(named: String(filename.dropLast(".metadata".count))), let hashes = file.coreMetadata {
+                    return ((file.url + ".metadata", Integrity.strongest(of: hashes)), document.entry.upstream)
+                }
+                return (nil, document.entry.upstream)
             }
-            if filename.hasSuffix(".metadata"), let file = page.file(named: String(filename.dropLast(".metadata".count))), let hashes = file.coreMetadata {
-                return [Source(request: try upstream.request(url: file.url + ".metadata"), integrity: Integrity.strongest(of: hashes))]
-            }
-            throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream")
+            guard let link else { throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream") }
+            guard let upstream = upstreams.upstream(withID: upstreamID) else { return [] }
+            return [Source(request: try upstream.request(url: link.url), integrity: link.integrity)]
         }
     }
 
