@@ -43,4 +43,12 @@ struct MemoryBudgetTests {
         #expect(try await budget.withReservation(1_000, wait: .seconds(1), setting: "test") { budget.used } == 100)
         #expect(budget.used == 0)
     }
+
+    @Test("returning freed memory to the system after a large reservation works (and does not crash)")
+    func trim() async throws {
+        MemoryBudget.returnFreedMemory()
+        let budget = MemoryBudget(capacity: MemoryBudget.trimThreshold * 2)
+        try await budget.withReservation(MemoryBudget.trimThreshold, wait: .seconds(1), setting: "test") {}
+        #expect(budget.used == 0)
+    }
 }

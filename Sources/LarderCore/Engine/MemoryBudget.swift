@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// A budget of bytes shared by every request: metadata documents being validated, parsed or
@@ -69,7 +72,28 @@ final class MemoryBudget: Sendable {
             return grant(&s)
         }
         for continuation in granted { continuation.resume(returning: true) }
+        if bytes >= Self.trimThreshold { Self.returnFreedMemory() }
     }
+
+    /// Reservations this large return the heap they freed to the system when they end.
+    static let trimThreshold = 64 << 20
+
+    /// Gives freed heap back to the system: after a large document was parsed, glibc keeps the
+    /// pages otherwise, and the process stays at its peak.
+    static func returnFreedMemory() {
+        trim?(0)
+    }
+
+    /// glibc's `malloc_trim`, found at run time (Swift's Glibc module does not declare it); nil
+    /// on other C libraries.
+    private static let trim: (@convention(c) (Int) -> Int32)? = {
+        #if canImport(Glibc)
+        guard let symbol = dlsym(nil, "malloc_trim") else { return nil }  // glibc's RTLD_DEFAULT is a null handle
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+        #else
+        return nil
+        #endif
+    }()
 
     /// Grants waiting reservations in order while they fit: first come, first served, the head
     /// waits for room rather than being overtaken.
