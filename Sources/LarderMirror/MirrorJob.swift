@@ -52,6 +52,15 @@ public struct MirrorJob: Codable, Sendable, Equatable {
     /// How many error messages a job keeps, so a huge job cannot exhaust memory.
     public static let errorLimit = 50
 
+    /// How many input problems a job keeps; the rest are counted in a last line.
+    public static let problemLimit = 100
+
+    /// The first `problemLimit` problems, and a line counting the others.
+    static func capped(_ problems: [String]) -> [String] {
+        guard problems.count > problemLimit else { return problems }
+        return Array(problems.prefix(problemLimit)) + ["and \(problems.count - problemLimit) more problems with the inputs"]
+    }
+
     /// Records an error, keeping the first `errorLimit`.
     mutating func note(_ error: String) {
         if errors.count < Self.errorLimit { errors.append(error) }

@@ -39,8 +39,9 @@ public final class MirrorJobs: Sendable {
         guard accepting.withLock({ $0 }) else { throw LarderError(.shuttingDown, "Larder is shutting down") }
         let job = MirrorJob(
             id: UUID().uuidString.lowercased(), state: .queued, purls: inputs.purls.map(\.description),
-            inputProblems: inputs.problems.map(\.description), concurrency: concurrency, createdAt: MirrorJob.now())
+            inputProblems: MirrorJob.capped(inputs.problems.map(\.description)), concurrency: concurrency, createdAt: MirrorJob.now())
         try await store.save(job)
+        _ = claim(job)
         start(job, problems: inputs.problems)
         return job
     }
@@ -83,7 +84,14 @@ public final class MirrorJobs: Sendable {
         job.errors = []
         job.progress = MirrorJob.Progress()
         job.finishedAt = nil
-        try await store.save(job)
+        // Two resumes at once must not start two runners: the first to claim the job runs it.
+        guard claim(job) else { throw LarderError(.conflict, "job \(id) is already running; watch it or cancel it first") }
+        do {
+            try await store.save(job)
+        } catch {
+            running.withLock { _ = $0.removeValue(forKey: id) }
+            throw error
+        }
         start(job, problems: [])
         return job
     }
@@ -119,8 +127,17 @@ public final class MirrorJobs: Sendable {
 
     // MARK: Running
 
+    /// Enters `job` in the table of running jobs; false when it is there already.
+    private func claim(_ job: MirrorJob) -> Bool {
+        running.withLock { table in
+            guard table[job.id] == nil else { return false }
+            table[job.id] = Running(job: job)
+            return true
+        }
+    }
+
+    /// Runs a claimed job.
     private func start(_ job: MirrorJob, problems: [MirrorProblem]) {
-        running.withLock { $0[job.id] = Running(job: job) }
         let task = Task { await self.run(job.id, problems: problems) }
         running.withLock { $0[job.id]?.task = task }
     }

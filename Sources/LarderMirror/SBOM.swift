@@ -45,6 +45,7 @@ public struct SBOM: Sendable {
     }
 
     private static func readJSON(_ data: Data) throws(SBOMError) -> SBOM {
+        guard !NestingLimit.exceeded(inJSON: data) else { throw SBOMError(NestingLimit.message("document")) }
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)
@@ -169,6 +170,10 @@ enum SPDXTagValueReader {
 /// `name`, `version` and `purl` children.
 final class CycloneDXXMLReader: NSObject, XMLParserDelegate {
     private var path: [String] = []
+    /// How many `metadata` elements are open (their `component` is the product, not a dependency).
+    private var inMetadata = 0
+    /// Set when the document nests deeper than the limit; parsing stops.
+    private var tooDeep = false
     /// Components in the order their elements open; `open` holds the indexes of those not closed.
     private var found: [(name: String, version: String?, purl: String?)] = []
     private var open: [Int] = []
@@ -190,6 +195,7 @@ final class CycloneDXXMLReader: NSObject, XMLParserDelegate {
         parser.shouldResolveExternalEntities = false
         parser.delegate = reader
         guard parser.parse() else {
+            if reader.tooDeep { throw SBOMError(NestingLimit.message("XML document")) }
             throw SBOMError("the XML document is malformed at line \(parser.lineNumber): \(parser.parserError?.localizedDescription ?? "parse error")")
         }
         guard reader.sawBOM else { throw SBOMError("the XML document is not a CycloneDX BOM (its root element is not <bom>)") }
@@ -204,9 +210,15 @@ final class CycloneDXXMLReader: NSObject, XMLParserDelegate {
             namespace = namespaceURI
         }
         path.append(element)
+        guard path.count <= NestingLimit.depth else {
+            tooDeep = true
+            parser.abortParsing()
+            return
+        }
         text = ""
+        if element == "metadata" { inMetadata += 1 }
         // metadata/component is the product described, not a dependency.
-        if element == "component" && !path.contains("metadata") {
+        if element == "component" && inMetadata == 0 {
             found.append(("", nil, nil))
             open.append(found.count - 1)
         }
@@ -218,8 +230,9 @@ final class CycloneDXXMLReader: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
         path.removeLast()
+        if element == "metadata" { inMetadata -= 1 }
         if path.isEmpty { rootClosed = true }
-        let parentIsComponent = path.last == "component" && !path.contains("metadata")
+        let parentIsComponent = path.last == "component" && inMetadata == 0
         if parentIsComponent, let index = open.last {
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
             switch element {
@@ -229,7 +242,7 @@ final class CycloneDXXMLReader: NSObject, XMLParserDelegate {
             default: break
             }
         }
-        if element == "component" && !path.contains("metadata") { _ = open.popLast() }
+        if element == "component" && inMetadata == 0 { _ = open.popLast() }
         text = ""
     }
 }

@@ -42,6 +42,7 @@ struct MirrorAPI: Sendable {
 
     private func create(_ body: ByteBuffer?) async throws -> EngineResponse {
         guard let body, body.readableBytes > 0 else { throw LarderError.badRequest("send a JSON object with purls, sbom or lockfile") }
+        guard !NestingLimit.exceeded(inJSON: Data(body.readableBytesView)) else { throw LarderError.badRequest(NestingLimit.message("request body")) }
         let object: [String: Any]
         do {
             guard let parsed = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {

@@ -33,7 +33,8 @@ enum OpenAPIDocument {
           "post": {"summary": "Continue an interrupted, failed or cancelled job; stored artifacts are not fetched again", "responses": {
             "202": {"description": "The job, running again", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MirrorJob"}}}},
             "400": {"$ref": "#/components/responses/Error"},
-            "404": {"$ref": "#/components/responses/Error"}}}
+            "404": {"$ref": "#/components/responses/Error"},
+            "409": {"$ref": "#/components/responses/Error"}}}
         },
         "/api/mirror/{id}/events": {
           "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],

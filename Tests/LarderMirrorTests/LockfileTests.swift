@@ -87,6 +87,16 @@ struct LockfileTests {
         #expect(lock.packages.filter { $0.problem != nil }.map(\.name) == ["app", "patched"])
     }
 
+    @Test("lockfiles nested deeper than 256 levels are refused, not parsed (nor recursed into until the stack ends)", arguments: [
+        ("package-lock.json", #"{"lockfileVersion": 3, "packages": "# + String(repeating: "[", count: 100_000)),
+        ("composer.lock", #"{"packages": "# + String(repeating: "{\"a\": ", count: 100_000)),
+        ("Cargo.lock", "version = 4\n[[package]]\nname = \"x\"\ndependencies = " + String(repeating: "[", count: 100_000)),
+        ("uv.lock", "version = 1\n[[package]]\nname = \"x\"\nsdist = " + String(repeating: "{ a = ", count: 100_000)),
+    ])
+    func nesting(filename: String, text: String) {
+        #expect { try Self.read(text, filename) } throws: { ($0 as? LockfileError)?.message.contains("nests deeper than 256 levels") == true }
+    }
+
     @Test("go.sum: one package URL per module version")
     func goSum() throws {
         let lock = try Self.read("""

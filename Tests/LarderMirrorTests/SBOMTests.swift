@@ -124,6 +124,40 @@ struct SBOMTests {
         #expect { try SBOM.read(Data(bytes)) } throws: { ($0 as? SBOMError)?.message.contains("UTF-8") == true }
     }
 
+    /// A CycloneDX XML document whose components nest `depth` deep.
+    static func nestedXML(_ depth: Int) -> Data {
+        var text = #"<?xml version="1.0"?><bom xmlns="http://cyclonedx.org/schema/bom/1.5"><components>"#
+        for level in 0..<depth { text += "<component><name>c\(level)</name><purl>pkg:npm/c\(level)@1.0.0</purl><components>" }
+        text += String(repeating: "</components></component>", count: depth) + "</components></bom>"
+        return Data(text.utf8)
+    }
+
+    /// A CycloneDX JSON document whose components nest `depth` deep.
+    static func nestedJSON(_ depth: Int) -> Data {
+        var text = #"{"bomFormat": "CycloneDX", "specVersion": "1.5", "components": "#
+        for level in 0..<depth { text += #"[{"name": "c\#(level)", "purl": "pkg:npm/c\#(level)@1.0.0", "components": "# }
+        text += "[]" + String(repeating: "}]", count: depth) + "}"
+        return Data(text.utf8)
+    }
+
+    @Test("documents nested deeper than 256 levels are refused at once; real nesting still reads")
+    func nesting() throws {
+        // 100 components inside each other: about 200 levels, read in full.
+        #expect(try SBOM.read(Self.nestedXML(100)).components.count == 100)
+        #expect(try SBOM.read(Self.nestedJSON(100)).components.count == 100)
+        // 100,000 levels took minutes in the XML reader and would overflow the stack in a
+        // recursive one; both are refused when the limit is crossed.
+        for data in [Self.nestedXML(100_000), Self.nestedJSON(100_000), Data((String(repeating: "[", count: 1_000_000)).utf8)] {
+            #expect { try SBOM.read(data) } throws: { ($0 as? SBOMError)?.message.contains("nests deeper than 256 levels") == true }
+        }
+        // Brackets inside strings are not nesting.
+        var quoted = Self.nestedJSON(1)
+        quoted.append(contentsOf: Array(" ".utf8))
+        let inString = #"{"bomFormat": "CycloneDX", "specVersion": "1.5", "metadata": {"component": {"name": "\#(String(repeating: "[{", count: 1000))"}}, "components": []}"#
+        #expect(try SBOM.read(Data(inString.utf8)).components.isEmpty)
+        #expect(try SBOM.read(quoted).components.count == 1)
+    }
+
     @Test("mutated and truncated SBOMs never crash the readers")
     func fuzz() throws {
         let seeds = try ["cyclonedx/SBOM_laravel-7.12.0_bom.1.2.xml", "cyclonedx/SBOM_laravel-7.12.0_bom.1.3.json", "spdx/software_example11_spdx2.3_sbom.spdx.json", "spdx/software_example11_spdx3.0_sbom.spdx3.json"]

@@ -58,6 +58,8 @@ struct MirrorAPITests {
         (#"{"purls": ["pkg:npm"]}"#, "invalid package URLs"), (#"{"purlz": []}"#, "unknown field 'purlz'"), (#"{"sbom": {"name": "x"}}"#, "not a readable SBOM"),
         (#"{"lockfile": {"content": "hello"}}"#, "not a readable lockfile"), (#"{"lockfile": "x"}"#, "lockfile must be an object"),
         (#"{"purls": ["pkg:npm/fast"], "concurrency": 0}"#, "concurrency"),
+        (#"{"purls": "# + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "}", "nests deeper than 256"),
+        (#"{"sbom": {"bomFormat": "CycloneDX", "components": "# + String(repeating: "[{\"components\": ", count: 300) + "[]" + String(repeating: "}]", count: 300) + "}}", "nests deeper than 256"),
     ])
     func badRequests(body: String, fragment: String) async throws {
         let upstream = try await Self.upstream()
@@ -169,6 +171,44 @@ struct MirrorAPITests {
         let again = try await Self.post(second, "", target: "/api/mirror/\(id)/resume")
         #expect(again.status == 400)
         await second.stop()
+        await upstream.stop()
+    }
+
+    @Test("resumes sent at the same moment start one runner; the others are told the job is running")
+    func concurrentResumes() async throws {
+        let upstream = try await Self.upstream(slowPause: .milliseconds(50))
+        let larder = try await Self.larder(upstream)
+        let id = try #require(try Self.job(try await Self.post(larder, #"{"purls": ["pkg:npm/slow@1.0.0"]}"#))["id"] as? String)
+        _ = try await Self.wait(larder, id) { $0 == "running" }
+        _ = try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(id)")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 { group.addTask { try await Self.post(larder, "", target: "/api/mirror/\(id)/resume").status } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses.filter { $0 == 202 }.count == 1, "\(statuses)")
+        #expect(statuses.allSatisfy { [202, 400, 409].contains($0) }, "\(statuses)")
+        let done = try await Self.wait(larder, id) { $0 == "done" }
+        let progress = try #require(done["progress"] as? [String: Any])
+        #expect(progress["total"] as? Int == 1)
+        #expect((progress["fetched"] as? Int ?? 0) + (progress["skipped"] as? Int ?? 0) == 1)
+        await larder.stop()
+        await upstream.stop()
+    }
+
+    @Test("a job keeps the first 100 problems with its inputs and counts the rest")
+    func problemsCapped() async throws {
+        let upstream = try await Self.upstream()
+        let larder = try await Self.larder(upstream)
+        let requirements = (0..<500).map { "package\($0)>=1\\n" }.joined()
+        let answer = try await Self.post(larder, #"{"purls": ["pkg:npm/fast@1.0.0"], "lockfile": {"filename": "requirements.txt", "content": ""# + requirements + #""}}"#)
+        #expect(answer.status == 202, "\(answer.text)")
+        let problems = try #require(try Self.job(answer)["inputProblems"] as? [String])
+        #expect(problems.count == 101)
+        #expect(problems.last == "and 400 more problems with the inputs")
+        let id = try #require(try Self.job(answer)["id"] as? String)
+        let done = try await Self.wait(larder, id) { $0 == "done" }
+        #expect((done["progress"] as? [String: Any])?["notMirrorable"] as? Int == 500)
+        await larder.stop()
         await upstream.stop()
     }
 }

@@ -9,6 +9,8 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case forbidden
         case notFound
         case methodNotAllowed
+        /// The request conflicts with what is happening (a job already running).
+        case conflict
         case notConfigured
         case upstreamUnreachable
         case upstreamTimeout
@@ -48,6 +50,7 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case .forbidden: 403
         case .notFound: 404
         case .methodNotAllowed: 405
+        case .conflict: 409
         case .payloadTooLarge: 413
         case .notConfigured, .shuttingDown, .storageFailed, .overloaded: 503
         case .upstreamUnreachable, .upstreamFailed, .integrityMismatch: 502

@@ -4,6 +4,7 @@ import LarderCore
 /// `composer.lock`: `packages` and `packages-dev`, with the dist archive's SHA-1 when recorded.
 enum ComposerLockfile {
     static func packages(_ data: Data) throws(LockfileError) -> [LockedPackage] {
+        guard !NestingLimit.exceeded(inJSON: data) else { throw LockfileError(NestingLimit.message("composer.lock")) }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw LockfileError("composer.lock is not a JSON object")
         }

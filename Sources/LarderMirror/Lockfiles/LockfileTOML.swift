@@ -59,6 +59,8 @@ enum LockfileTOML {
         let chars: [Unicode.Scalar]
         var i = 0
         var line = 1
+        /// How many arrays and inline tables are open; bounded by `NestingLimit.depth`.
+        var depth = 0
 
         init(_ chars: [Unicode.Scalar]) { self.chars = chars }
 
@@ -108,13 +110,21 @@ enum LockfileTOML {
             return key
         }
 
+        /// Steps into an array or inline table, refusing nesting deeper than the limit.
+        mutating func enter() throws(LockfileError) {
+            i += 1
+            depth += 1
+            guard depth <= NestingLimit.depth else { throw error(NestingLimit.message("lockfile")) }
+        }
+
         mutating func value() throws(LockfileError) -> Value {
             guard let c = peek else { throw error("expected a value, found the end of the file") }
             switch c {
             case "\"": return .string(try basicString())
             case "'": return .string(try literalString())
             case "[":
-                i += 1
+                try enter()
+                defer { depth -= 1 }
                 var items: [Value] = []
                 while true {
                     skipWhitespaceAndComments()
@@ -126,7 +136,8 @@ enum LockfileTOML {
                     return .array(items)
                 }
             case "{":
-                i += 1
+                try enter()
+                defer { depth -= 1 }
                 var table: [String: Value] = [:]
                 while true {
                     skipSpaces()

@@ -5,6 +5,7 @@ import LarderCore
 /// version 1 (`dependencies`).
 enum NpmLockfile {
     static func packages(_ data: Data) throws(LockfileError) -> [LockedPackage] {
+        guard !NestingLimit.exceeded(inJSON: data) else { throw LockfileError(NestingLimit.message("package-lock.json")) }
         guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw LockfileError("package-lock.json is not a JSON object")
         }
