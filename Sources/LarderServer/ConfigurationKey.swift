@@ -55,6 +55,15 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "upstream_retry_after", environment: "LARDER_UPSTREAM_RETRY_AFTER", flag: "upstream-retry-after", help: "seconds an unreachable upstream host is not retried; meanwhile stale metadata is served at once (default 5)") { v, c in
             c.timeouts.retryAfterFailure = .seconds(try positiveNumber(v))
         },
+        ConfigurationKey(name: "client_header_timeout", environment: "LARDER_CLIENT_HEADER_TIMEOUT", flag: "client-header-timeout", help: "seconds (decimals allowed) a client has to send a request's head, from its first byte, and a new connection to send its first request (default 60)") { v, c in
+            c.connections.header = try seconds(v)
+        },
+        ConfigurationKey(name: "client_body_timeout", environment: "LARDER_CLIENT_BODY_TIMEOUT", flag: "client-body-timeout", help: "seconds (decimals allowed) a client may pause while sending a request body (default 60)") { v, c in
+            c.connections.body = try seconds(v)
+        },
+        ConfigurationKey(name: "keepalive_timeout", environment: "LARDER_KEEPALIVE_TIMEOUT", flag: "keepalive-timeout", help: "seconds (decimals allowed) an idle connection stays open after a response (default 75)") { v, c in
+            c.connections.keepAlive = try seconds(v)
+        },
         ConfigurationKey(name: "memory_cache_mb", environment: "LARDER_MEMORY_CACHE_MB", flag: "memory-cache-mb", help: "MiB of small objects and rendered metadata kept in memory (default 256)") { v, c in
             c.engine.memoryCacheBytes = try wholeNumber(v) << 20
         },
@@ -67,7 +76,7 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "max_metadata_mb", environment: "LARDER_MAX_METADATA_MB", flag: "max-metadata-mb", help: "largest metadata document accepted from upstream, in MiB (default 256)") { v, c in
             c.engine.maxMetadataBytes = try positiveNumber(v) << 20
         },
-        ConfigurationKey(name: "metadata_memory_mb", environment: "LARDER_METADATA_MEMORY_MB", flag: "metadata-memory-mb", help: "MiB shared by all requests for metadata documents being checked, parsed or rendered (default 512)") { v, c in
+        ConfigurationKey(name: "metadata_memory_mb", environment: "LARDER_METADATA_MEMORY_MB", flag: "metadata-memory-mb", help: "MiB shared by all requests for metadata documents being checked, parsed or rendered (default 1024)") { v, c in
             c.engine.metadataMemoryBytes = try positiveNumber(v) << 20
         },
         ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in

@@ -1,5 +1,6 @@
 import Foundation
 public import Hummingbird
+import HummingbirdCore
 public import LarderCore
 import LarderEcosystems
 import LarderMirror
@@ -34,6 +35,7 @@ public struct LarderApplication: Sendable {
         self.engine = engine
         self.application = Application(
             responder: responder,
+            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections) },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Larder"),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -27,6 +27,8 @@ public struct LarderConfiguration: Sendable {
     public var engine = EngineConfiguration()
     /// Upstream timeouts.
     public var timeouts = UpstreamTimeouts()
+    /// Client connection timeouts.
+    public var connections = ConnectionTimeouts()
     /// Largest request body accepted (npm audit pass-through, mirror API requests).
     public var maxRequestBody: Int = 16 << 20
     /// Whether `/api/mirror` is served.

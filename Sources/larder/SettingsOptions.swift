@@ -30,6 +30,12 @@ struct SettingsOptions: ParsableArguments {
     var upstreamReadTimeout: String?
     @Option(name: .customLong("upstream-retry-after"), help: "Seconds an unreachable upstream host is not retried (default 5).")
     var upstreamRetryAfter: String?
+    @Option(name: .customLong("client-header-timeout"), help: "Seconds a client has to send a request head, and a new connection its first request (default 60).")
+    var clientHeaderTimeout: String?
+    @Option(name: .customLong("client-body-timeout"), help: "Seconds a client may pause while sending a request body (default 60).")
+    var clientBodyTimeout: String?
+    @Option(name: .customLong("keepalive-timeout"), help: "Seconds an idle connection stays open after a response (default 75).")
+    var keepaliveTimeout: String?
     @Option(name: .customLong("memory-cache-mb"), help: "MiB of small objects kept in memory (default 256).")
     var memoryCacheMB: String?
     @Option(name: .customLong("memory-object-limit-kb"), help: "Largest object in KiB kept in memory (default 1024).")
@@ -38,7 +44,7 @@ struct SettingsOptions: ParsableArguments {
     var readChunkKB: String?
     @Option(name: .customLong("max-metadata-mb"), help: "Largest metadata document accepted from upstream, in MiB (default 256).")
     var maxMetadataMB: String?
-    @Option(name: .customLong("metadata-memory-mb"), help: "MiB shared by all requests for metadata being checked, parsed or rendered (default 512).")
+    @Option(name: .customLong("metadata-memory-mb"), help: "MiB shared by all requests for metadata being checked, parsed or rendered (default 1024).")
     var metadataMemoryMB: String?
     @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
     var mirrorAPI: String?
@@ -52,7 +58,7 @@ struct SettingsOptions: ParsableArguments {
         let given: [(String, String?)] = [
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
-            ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("memory-cache-mb", memoryCacheMB),
+            ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("memory-cache-mb", memoryCacheMB),
             ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }

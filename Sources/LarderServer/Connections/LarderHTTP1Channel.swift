@@ -1,0 +1,45 @@
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1.1 child channel with Larder's connection handling: the timeouts of
+/// `ConnectionTimeouts` and closing connections whose client did not ask to keep them.
+struct LarderHTTP1Channel: HTTPChannelHandler {
+    typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    /// Answers each request.
+    let responder: HTTPChannelHandler.Responder
+    /// The connection timeouts.
+    let timeouts: ConnectionTimeouts
+
+    /// A channel answering with `responder` under `timeouts`.
+    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts) {
+        self.responder = responder
+        self.timeouts = timeouts
+    }
+
+    /// Builds the connection's pipeline: byte watcher, HTTP/1 codec, message watcher, the
+    /// conversion to HTTP types, and Hummingbird's connection state (graceful shutdown).
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let clock = ConnectionClock(timeouts: timeouts, channel: channel, logger: logger)
+            let pipeline = channel.pipeline.syncOperations
+            try pipeline.addHandler(ByteWatcher(clock: clock))
+            try pipeline.configureHTTPServerPipeline(
+                withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init())
+            try pipeline.addHandler(MessageWatcher(clock: clock))
+            try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    /// Serves the connection's requests.
+    func handle(value asyncChannel: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
