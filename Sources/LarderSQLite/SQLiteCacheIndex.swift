@@ -18,6 +18,40 @@ public final class SQLiteCacheIndex: CacheIndex {
         try Self.migrator.migrate(pool)
     }
 
+    /// Reads from the index; a database failure is Larder's storage failing, said as such.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(LarderError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw Self.storageFailure(error)
+        }
+    }
+
+    /// Writes to the index; a database failure is Larder's storage failing, said as such.
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(LarderError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw Self.storageFailure(error)
+        }
+    }
+
+    /// A `storageFailed` error for a database error, with a hint for the failures an operator
+    /// can fix (a file that cannot be opened: descriptors or permissions; a full disk).
+    static func storageFailure(_ error: any Error) -> LarderError {
+        if let error = error as? LarderError { return error }
+        var message = "the index database failed: \(error)"
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_CANTOPEN: message += " (Larder may be out of file descriptors: raise ulimit -n or LimitNOFILE; or the data directory is not writable)"
+            case .SQLITE_FULL: message += " (the disk is full)"
+            case .SQLITE_BUSY: message += " (another process holds the database locked)"
+            default: break
+            }
+        }
+        return LarderError(.storageFailed, message)
+    }
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -66,13 +100,13 @@ public final class SQLiteCacheIndex: CacheIndex {
     }
 
     public func entry(forKey key: String) async throws -> CacheEntry? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]).map(Self.entry(from:))
         }
     }
 
     public func put(_ entry: CacheEntry) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT OR REPLACE INTO entry (key, ecosystem, kind, digest, size, contentType, etag, lastModified, sourceURL, fetchedAt, storedAt, upstream, headers, checksums)
@@ -87,14 +121,14 @@ public final class SQLiteCacheIndex: CacheIndex {
     }
 
     public func touch(key: String, fetchedAt: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(sql: "UPDATE entry SET fetchedAt = ? WHERE key = ?", arguments: [fetchedAt.timeIntervalSince1970, key])
         }
     }
 
     @discardableResult
     public func remove(key: String, ifDigest digest: String?) async throws -> CacheEntry? {
-        try await pool.write { db in
+        try await write { db in
             guard let existing = try Row.fetchOne(db, sql: "SELECT * FROM entry WHERE key = ?", arguments: [key]).map(Self.entry(from:)) else { return nil }
             if let digest, existing.digest != digest { return nil }
             try db.execute(sql: "DELETE FROM entry WHERE key = ? AND digest = ?", arguments: [key, existing.digest])
@@ -103,19 +137,19 @@ public final class SQLiteCacheIndex: CacheIndex {
     }
 
     public func entries(after key: String?, limit: Int) async throws -> [CacheEntry] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE key > ? ORDER BY key LIMIT ?", arguments: [key ?? "", limit]).map(Self.entry(from:))
         }
     }
 
     public func references(toDigest digest: String) async throws -> Int {
-        try await pool.read { db in
+        try await read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM entry WHERE digest = ?", arguments: [digest]) ?? 0
         }
     }
 
     public func addCounters(_ deltas: [String: EcosystemStats]) async throws {
-        try await pool.write { db in
+        try await write { db in
             for (ecosystem, d) in deltas {
                 try db.execute(
                     sql: """
@@ -132,7 +166,7 @@ public final class SQLiteCacheIndex: CacheIndex {
     }
 
     public func stats() async throws -> [String: EcosystemStats] {
-        try await pool.read { db in
+        try await read { db in
             var result: [String: EcosystemStats] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT * FROM counter") {
                 var s = EcosystemStats()

@@ -64,6 +64,9 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "keepalive_timeout", environment: "LARDER_KEEPALIVE_TIMEOUT", flag: "keepalive-timeout", help: "seconds (decimals allowed) an idle connection stays open after a response (default 75)") { v, c in
             c.connections.keepAlive = try seconds(v)
         },
+        ConfigurationKey(name: "max_connections", environment: "LARDER_MAX_CONNECTIONS", flag: "max-connections", help: "most client connections open at once; more wait to be accepted (default a quarter of the open file limit)") { v, c in
+            c.maxConnections = try positiveNumber(v)
+        },
         ConfigurationKey(name: "memory_cache_mb", environment: "LARDER_MEMORY_CACHE_MB", flag: "memory-cache-mb", help: "MiB of small objects and rendered metadata kept in memory (default 256)") { v, c in
             c.engine.memoryCacheBytes = try wholeNumber(v) << 20
         },

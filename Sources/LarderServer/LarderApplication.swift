@@ -36,7 +36,9 @@ public struct LarderApplication: Sendable {
         self.application = Application(
             responder: responder,
             server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections) },
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Larder"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "Larder",
+                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

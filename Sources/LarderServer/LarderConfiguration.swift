@@ -29,6 +29,9 @@ public struct LarderConfiguration: Sendable {
     public var timeouts = UpstreamTimeouts()
     /// Client connection timeouts.
     public var connections = ConnectionTimeouts()
+    /// Most client connections open at once; more wait to be accepted. Nil: a quarter of the
+    /// descriptor limit (`DescriptorLimit.defaultMaxConnections`).
+    public var maxConnections: Int?
     /// Largest request body accepted (npm audit pass-through, mirror API requests).
     public var maxRequestBody: Int = 16 << 20
     /// Whether `/api/mirror` is served.

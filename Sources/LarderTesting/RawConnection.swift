@@ -13,6 +13,9 @@ public final class RawConnection: Sendable {
     public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ShellError(message: "socket failed") }
+        // Bounds connect (a full backlog drops the handshake) and sends.
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -24,8 +27,6 @@ public final class RawConnection: Sendable {
             close(fd)
             throw ShellError(message: "connect to port \(port) failed")
         }
-        var ignore: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &ignore, socklen_t(MemoryLayout<Int32>.size))
     }
 
     deinit { close(fd) }

@@ -23,16 +23,18 @@ public enum RawHTTP {
     /// answer until the server closes the connection.
     /// `contentLength: false` sends the body without a `Content-Length` header (for a body the
     /// headers frame otherwise, such as a chunked one).
-    public static func send(port: Int, method: String = "GET", target: String, headers: [(String, String)] = [], body: Data = Data(), contentLength: Bool = true) async throws -> Answer {
-        try await Blocking.run { try exchange(port: port, method: method, target: target, headers: headers, body: body, contentLength: contentLength) }
+    /// `timeout` bounds each wait for the server, in seconds.
+    public static func send(port: Int, method: String = "GET", target: String, headers: [(String, String)] = [], body: Data = Data(), contentLength: Bool = true, timeout: Int = 30) async throws -> Answer {
+        try await Blocking.run { try exchange(port: port, method: method, target: target, headers: headers, body: body, contentLength: contentLength, timeout: timeout) }
     }
 
-    static func exchange(port: Int, method: String, target: String, headers: [(String, String)], body: Data, contentLength: Bool) throws -> Answer {
+    static func exchange(port: Int, method: String, target: String, headers: [(String, String)], body: Data, contentLength: Bool, timeout seconds: Int) throws -> Answer {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ShellError(message: "socket failed") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

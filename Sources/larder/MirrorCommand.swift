@@ -39,6 +39,8 @@ struct MirrorCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = try settings.resolve()
         if settings.logLevel == nil { configuration.logLevel = .warning }
+        // Each parallel download holds an upstream connection, a staging file and a blob.
+        DescriptorLimit.raiseToHardLimit()
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)

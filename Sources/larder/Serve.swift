@@ -16,10 +16,13 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "larder")
+        let descriptors = DescriptorLimit.raiseToHardLimit()
+        if descriptors.to != descriptors.from { logger.info("raised the open file limit", metadata: ["from": "\(descriptors.from)", "to": "\(descriptors.to)"]) }
         let larder = try await LarderApplication(configuration: configuration, logger: logger) { port in
             logger.notice("Larder is serving", metadata: [
                 "address": "\(configuration.host):\(port)",
                 "data_dir": "\(configuration.dataDirectory)",
+                "max_connections": "\(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections)",
                 "upstreams": "\(configuration.upstreams.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.isEmpty ? "not configured" : $0.value.map(\.baseURL).joined(separator: ", "))" }.joined(separator: "; "))",
             ])
         }

@@ -36,6 +36,8 @@ struct SettingsOptions: ParsableArguments {
     var clientBodyTimeout: String?
     @Option(name: .customLong("keepalive-timeout"), help: "Seconds an idle connection stays open after a response (default 75).")
     var keepaliveTimeout: String?
+    @Option(name: .customLong("max-connections"), help: "Most client connections open at once; more wait to be accepted (default a quarter of the open file limit).")
+    var maxConnections: String?
     @Option(name: .customLong("memory-cache-mb"), help: "MiB of small objects kept in memory (default 256).")
     var memoryCacheMB: String?
     @Option(name: .customLong("memory-object-limit-kb"), help: "Largest object in KiB kept in memory (default 1024).")
@@ -58,7 +60,7 @@ struct SettingsOptions: ParsableArguments {
         let given: [(String, String?)] = [
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
-            ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("memory-cache-mb", memoryCacheMB),
+            ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("max-connections", maxConnections), ("memory-cache-mb", memoryCacheMB),
             ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }

@@ -101,6 +101,78 @@ struct CommandLineTests {
     }
 }
 
+extension CommandLineTests {
+    @Test("at start the soft descriptor limit is raised to the hard limit")
+    func raisesDescriptorLimit() async throws {
+        let server = try await ServerProcess(["--data-dir", TestLarder.temporaryDirectory("larder-fd")], softLimit: 200)
+        let limits = try String(contentsOfFile: "/proc/\(server.process.processIdentifier)/limits", encoding: .utf8)
+        let line = try #require(limits.components(separatedBy: "\n").first { $0.hasPrefix("Max open files") })
+        let fields = line.split(separator: " ").filter { !$0.isEmpty }
+        #expect(fields.count >= 5 && fields[3] == fields[4], "\(line)")
+        #expect(fields[3] != "200", "\(line)")
+        #expect(server.stop() == 0)
+    }
+
+    /// A fixture registry with twenty npm packages, `fd-0` to `fd-19`, and their tarballs.
+    static func descriptorUpstream() async throws -> (FixtureRegistry, [PackageFile]) {
+        let upstream = try await FixtureRegistry()
+        let tarballs = (0..<20).map { PackageFile(filename: "fd-\($0)-1.0.0.tgz", data: Data("tarball \($0)".utf8)) }
+        for (index, tarball) in tarballs.enumerated() { upstream.publishNpm(name: "fd-\(index)", versions: [("1.0.0", tarball, [:])]) }
+        return (upstream, tarballs)
+    }
+
+    /// The answers to cache misses of `packages`, sent at once (nil: no answer within `timeout`).
+    static func misses(_ port: Int, _ packages: Range<Int>, timeout: Int) async -> [Int: RawHTTP.Answer?] {
+        await withTaskGroup(of: (Int, RawHTTP.Answer?).self) { group in
+            for index in packages {
+                group.addTask { (index, try? await RawHTTP.send(port: port, target: "/npm/fd-\(index)/-/fd-\(index)-1.0.0.tgz", timeout: timeout)) }
+            }
+            return await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+    }
+
+    @Test("idle connections cannot take every descriptor: beyond max_connections clients wait, and are served once others close")
+    func descriptorShare() async throws {
+        let (upstream, tarballs) = try await Self.descriptorUpstream()
+        let server = try await ServerProcess(["--data-dir", TestLarder.temporaryDirectory("larder-fd"), "--upstream", "npm=" + upstream.url, "--log-level", "warning"], limit: 128)
+        // 200 idle connections: a quarter of 128 descriptors are accepted, the rest wait.
+        var idle = try (0..<200).map { _ in try RawConnection(port: server.port) }
+        let port = server.port
+        let misses = Task { await Self.misses(port, 0..<10, timeout: 60) }
+        try await Task.sleep(for: .milliseconds(500))
+        idle.removeAll()
+        let answers = await misses.value
+        for index in 0..<10 {
+            #expect(answers[index]??.status == 200, "fd-\(index): \(answers[index]??.text ?? "no answer")")
+            #expect(answers[index]??.body == tarballs[index].data)
+        }
+        #expect(server.stop() == 0, "\(server.logText.suffix(2000))")
+        await upstream.stop()
+    }
+
+    @Test("when descriptors run out anyway, larder keeps running and says so (503), then serves again")
+    func descriptorExhaustion() async throws {
+        let (upstream, tarballs) = try await Self.descriptorUpstream()
+        let server = try await ServerProcess(
+            ["--data-dir", TestLarder.temporaryDirectory("larder-fd"), "--upstream", "npm=" + upstream.url, "--log-level", "warning", "--max-connections", "1000"], limit: 128)
+        var idle = try (0..<100).map { _ in try RawConnection(port: server.port) }
+        // Cache misses need descriptors for the upstream, the staging file and the index.
+        let answers = await Self.misses(server.port, 0..<10, timeout: 10)
+        for (index, answer) in answers {
+            guard let answer else { continue }
+            #expect(answer.status == 200 || (answer.status == 503 && answer.text.contains("out of file descriptors")), "fd-\(index): \(answer.status) \(answer.text)")
+        }
+        #expect(server.process.isRunning, "larder stopped: \(server.logText.suffix(2000))")
+        idle.removeAll()
+        for (index, answer) in await Self.misses(server.port, 10..<20, timeout: 10) {
+            #expect(answer?.status == 200, "fd-\(index): \(answer?.text ?? "no answer")")
+            #expect(answer?.body == tarballs[index].data)
+        }
+        #expect(server.stop() == 0, "\(server.logText.suffix(2000))")
+        await upstream.stop()
+    }
+}
+
 /// Where the file blob store of a data directory keeps a blob, by content.
 struct FileBlobStoreLocation {
     let dataDirectory: String

@@ -1,3 +1,5 @@
+import Foundation
+
 /// An error Larder reports to a client: it carries the HTTP status to answer with, a message
 /// that tells the user what went wrong and, where possible, how to fix it, and what a protocol
 /// needs besides (a challenge header, an error code for its own error format).
@@ -71,6 +73,19 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
 
     /// A 400 for a request Larder refuses to interpret.
     public static func badRequest(_ message: String) -> LarderError { LarderError(.badRequest, message) }
+    /// A `storageFailed` error for a failed system call: `what` failed, why, and what an
+    /// operator can do about the failures they can fix (descriptors, disk space).
+    public static func storage(_ what: String, errno given: Int32? = nil) -> LarderError {
+        let code = given ?? errno
+        var message = "\(what): \(String(cString: strerror(code)))"
+        switch code {
+        case EMFILE, ENFILE: message += " (Larder is out of file descriptors: raise ulimit -n or LimitNOFILE, or lower max_connections)"
+        case ENOSPC, EDQUOT: message += " (the disk is full)"
+        default: break
+        }
+        return LarderError(.storageFailed, message)
+    }
+
     /// A 404.
     public static func notFound(_ message: String) -> LarderError { LarderError(.notFound, message) }
 }

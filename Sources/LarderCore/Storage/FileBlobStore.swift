@@ -42,7 +42,7 @@ public struct FileBlobStore: BlobStore {
             throw LarderError(.storageFailed, "cannot create \(dir): \(error.localizedDescription)")
         }
         guard rename(stagingPath, target) == 0 else {
-            throw LarderError(.storageFailed, "could not commit blob \(digest): \(String(cString: strerror(errno)))")
+            throw LarderError.storage("could not commit blob \(digest)")
         }
         try await PosixFile.syncDirectory(dir)
     }
@@ -67,7 +67,7 @@ public struct FileBlobStore: BlobStore {
         let target = "\(root)/quarantine/\(digest)-\(Int(Date().timeIntervalSince1970))"
         try? FileManager.default.createDirectory(atPath: root + "/quarantine", withIntermediateDirectories: true)
         guard rename(path(ofDigest: digest), target) == 0 || errno == ENOENT else {
-            throw LarderError(.storageFailed, "could not move blob \(digest) to quarantine: \(String(cString: strerror(errno)))")
+            throw LarderError.storage("could not move blob \(digest) to quarantine")
         }
     }
 

@@ -21,7 +21,7 @@ final class FileFillLock: FillLock {
         var waits = 0
         while true {
             let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw LarderError(.storageFailed, "cannot open lock \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw LarderError.storage("cannot open lock \(path)") }
             if flock(fd, LOCK_EX | LOCK_NB) == 0 {
                 if namesSameFile(fd, path) { return FileFillLock(fd: fd, path: path) }
                 close(fd)  // the previous holder removed it meanwhile: lock the new one
@@ -30,7 +30,7 @@ final class FileFillLock: FillLock {
             let code = errno
             close(fd)
             guard code == EWOULDBLOCK || code == EINTR else {
-                throw LarderError(.storageFailed, "cannot lock \(path): \(String(cString: strerror(code)))")
+                throw LarderError.storage("cannot lock \(path)", errno: code)
             }
             try await Task.sleep(for: .milliseconds(waits < 20 ? 10 : 50))
             waits += 1

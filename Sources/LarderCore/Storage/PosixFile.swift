@@ -31,7 +31,7 @@ final class PosixFile: @unchecked Sendable {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw LarderError(.storageFailed, "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw LarderError.storage("cannot open \(path)")
         }
         return PosixFile(fd: fd, path: path)
     }
@@ -39,7 +39,7 @@ final class PosixFile: @unchecked Sendable {
     /// Creates `path` for reading and writing; it must not exist.
     static func create(_ path: String) throws -> PosixFile {
         let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LarderError(.storageFailed, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw LarderError.storage("cannot create \(path)") }
         return PosixFile(fd: fd, path: path)
     }
 
@@ -54,7 +54,7 @@ final class PosixFile: @unchecked Sendable {
             if count == 0 && length > 0 {
                 var info = stat()
                 if fstat(fd, &info) == 0, Int64(info.st_size) > offset {
-                    throw LarderError(.storageFailed, "cannot read \(path): \(String(cString: strerror(errno)))")
+                    throw LarderError.storage("cannot read \(path)")
                 }
             }
             return buffer
@@ -70,7 +70,7 @@ final class PosixFile: @unchecked Sendable {
                     let n = pwrite(fd, bytes.baseAddress! + done, bytes.count - done, off_t(offset) + off_t(done))
                     if n < 0 {
                         if errno == EINTR { continue }
-                        throw LarderError(.storageFailed, "cannot write \(path): \(String(cString: strerror(errno)))")
+                        throw LarderError.storage("cannot write \(path)")
                     }
                     done += n
                 }
@@ -81,7 +81,7 @@ final class PosixFile: @unchecked Sendable {
     /// Flushes written data to disk; a failure (the disk is full or failing) fails the commit.
     func sync() async throws {
         try await NIOThreadPool.singleton.runIfActive { [fd, path] in
-            guard fsync(fd) == 0 else { throw LarderError(.storageFailed, "cannot flush \(path) to disk: \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw LarderError.storage("cannot flush \(path) to disk") }
         }
     }
 
@@ -89,9 +89,9 @@ final class PosixFile: @unchecked Sendable {
     static func syncDirectory(_ path: String) async throws {
         try await NIOThreadPool.singleton.runIfActive {
             let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            guard fd >= 0 else { throw LarderError(.storageFailed, "cannot open directory \(path): \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw LarderError.storage("cannot open directory \(path)") }
             defer { close(fd) }
-            guard fsync(fd) == 0 else { throw LarderError(.storageFailed, "cannot flush directory \(path) to disk: \(String(cString: strerror(errno)))") }
+            guard fsync(fd) == 0 else { throw LarderError.storage("cannot flush directory \(path) to disk") }
         }
     }
 

@@ -178,6 +178,11 @@ public final class UpstreamClient: Sendable {
                 break
             }
         }
+        if let error = error as? IOError, error.errnoCode == EMFILE || error.errnoCode == ENFILE {
+            return LarderError(
+                .overloaded, "Larder is out of file descriptors and could not connect to upstream \(url); try again shortly (operators: raise ulimit -n or LimitNOFILE, or lower max_connections)",
+                headers: [("Retry-After", "1")])
+        }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
             return LarderError(.upstreamUnreachable, "upstream \(url) refused the connection (is it running, and is the configured URL right?)")
         }
