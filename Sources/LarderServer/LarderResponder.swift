@@ -129,8 +129,8 @@ public struct LarderResponder: HTTPResponder {
         guard let host = request.head.authority, !host.isEmpty else {
             return "http://\(configuration.host):\(configuration.port)"
         }
-        guard host.count <= 255, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]_".contains($0)) }) else {
-            throw LarderError.badRequest("the Host header is not a valid host name")
+        guard RequestAuthority.isValid(host) else {
+            throw LarderError.badRequest("the Host header '\(host.prefix(100))' is not a host name or address with an optional port")
         }
         return "http://\(host)"
     }

@@ -101,8 +101,24 @@ struct ServerTests {
             let normal = try await RawHTTP.send(port: larder.port, target: "/npm/plain")
             #expect(normal.text.contains("\(larder.url)/npm/plain/-/plain-1.0.0.tgz"))
             #expect(!normal.text.contains("attacker"))
-            let bad = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", "a/b@c")])
-            #expect(bad.status == 400)
+            for host in ["a/b@c", "[::1", "[::1]x", "::1", "user@host", "host:99999", "host:", "[zz::1]", "a b", "host:80:80"] {
+                let bad = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", host)])
+                #expect(bad.status == 400, "\(host)")
+                #expect(bad.text.contains("not a host name or address"), "\(host)")
+            }
+            for host in ["[::1]:8080", "[::1]", "127.0.0.1:1", "mirror_1.corp.example"] {
+                let good = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", host)])
+                #expect(good.text.contains("http://\(host)/npm/plain/-/plain-1.0.0.tgz"), "\(host)")
+            }
+            // An absolute-form target names the authority; Host is ignored (RFC 9112 §3.2.2).
+            let absolute = try await RawHTTP.send(port: larder.port, target: "http://mirror.corp.example:9000/npm/plain", headers: [("Host", "attacker.example")])
+            #expect(absolute.status == 200)
+            #expect(absolute.text.contains("http://mirror.corp.example:9000/npm/plain/-/plain-1.0.0.tgz"))
+            #expect(!absolute.text.contains("attacker"))
+            let twice = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Host", "one.example"), ("Host", "two.example")])
+            #expect(twice.status == 400)
+            let badAbsolute = try await RawHTTP.send(port: larder.port, target: "http://user@evil.example/npm/plain")
+            #expect(badAbsolute.status == 400)
             await larder.stop()
 
             let configured = try await TestLarder {

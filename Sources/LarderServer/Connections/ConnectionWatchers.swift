@@ -57,12 +57,25 @@ final class MessageWatcher: ChannelDuplexHandler, RemovableChannelHandler {
             requests.append((head.version, keepAlive))
             // The request handler stops reading the connection after a request that says close.
             if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
+            Self.settleAuthority(&head)
             context.fireChannelRead(wrapInboundOut(.head(head)))
         case .body:
             context.fireChannelRead(data)
         case .end:
             clock.requestEnded()
             context.fireChannelRead(data)
+        }
+    }
+
+    /// Leaves one `Host` header naming the request's authority: an absolute-form target's own
+    /// (which replaces `Host`, its target becoming origin-form), or an invalid value when the
+    /// request has several, so that links are never built from an ambiguous host.
+    static func settleAuthority(_ head: inout HTTPRequestHead) {
+        if let absolute = RequestAuthority.absoluteForm(head.uri) {
+            head.uri = absolute.target
+            head.headers.replaceOrAdd(name: "host", value: absolute.authority)
+        } else if head.headers["host"].count > 1 {
+            head.headers.replaceOrAdd(name: "host", value: "(several Host headers)")
         }
     }
 
