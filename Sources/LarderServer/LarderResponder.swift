@@ -59,6 +59,11 @@ public struct LarderResponder: HTTPResponder {
 
     private func route(_ request: Request) async throws(LarderError) -> EngineResponse {
         let target = request.head.path ?? "/"
+        if engine.upstream.isLoop(via: request.headers[.via]) {
+            throw LarderError(
+                .loopDetected,
+                "this request was sent by this Larder itself: an upstream URL, or a file URL its metadata names, points back at Larder; check the upstreams setting and artifact_hosts")
+        }
         let (rawPath, query) = Self.split(target)
         let path = try RequestPath(raw: rawPath)
         let method = ClientRequest.Method(rawValue: request.method.rawValue) ?? .other

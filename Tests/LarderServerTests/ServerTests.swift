@@ -131,6 +131,25 @@ struct ServerTests {
         }
     }
 
+    @Test("a file URL that leads back to Larder itself is refused at once (508), not waited on until the read timeout")
+    func loopBack() async throws {
+        let upstream = try await FixtureRegistry()
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url, artifactHosts: ["127.0.0.1"])
+            $0.timeouts.read = .seconds(120)
+        }
+        let tarball = "\(larder.url)/npm/loop/-/loop-1.0.0.tgz"
+        upstream.set("/loop", body: ByteBuffer(string: #"{"name": "loop", "versions": {"1.0.0": {"name": "loop", "version": "1.0.0", "dist": {"tarball": "\#(tarball)", "shasum": "\#(String(repeating: "0", count: 40))"}}}, "dist-tags": {"latest": "1.0.0"}}"#))
+        let answer = try await RawHTTP.send(port: larder.port, target: "/npm/loop/-/loop-1.0.0.tgz", timeout: 60)
+        #expect(answer.status == 508, "\(answer.text)")
+        #expect(answer.text.contains("leads back to this Larder"), "\(answer.text)")
+        // Another Larder in front (a chain of proxies) is not a loop: only this process's token counts.
+        let chained = try await RawHTTP.send(port: larder.port, target: "/health", headers: [("Via", "1.1 larder-someoneelse")])
+        #expect(chained.status == 200)
+        await larder.stop()
+        await upstream.stop()
+    }
+
     @Test("npm: scoped packages in both forms, abbreviated documents, versions, tarballs and HEAD")
     func npmRoutes() async throws {
         try await Self.withServers { upstream, larder in

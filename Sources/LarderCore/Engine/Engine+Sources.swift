@@ -35,6 +35,7 @@ extension Engine {
         switch status {
         case 404, 410: LarderError(.notFound, "upstream \(url) answered \(status): not found")
         case 401, 403: LarderError(.upstreamFailed, "upstream \(url) answered \(status): check the upstream's credentials in Larder's configuration")
+        case 508: LarderError(.loopDetected, "upstream \(url) answered 508 Loop Detected: the URL leads back to this Larder; fix the upstreams setting or artifact_hosts")
         default: LarderError(.upstreamFailed, "upstream \(url) answered \(status)")
         }
     }

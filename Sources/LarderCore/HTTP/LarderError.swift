@@ -13,6 +13,8 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case methodNotAllowed
         /// The request conflicts with what is happening (a job already running).
         case conflict
+        /// The request came from Larder itself: a configured URL points back at it.
+        case loopDetected
         case notConfigured
         case upstreamUnreachable
         case upstreamTimeout
@@ -53,6 +55,7 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
         case .notFound: 404
         case .methodNotAllowed: 405
         case .conflict: 409
+        case .loopDetected: 508
         case .payloadTooLarge: 413
         case .notConfigured, .shuttingDown, .storageFailed, .overloaded: 503
         case .upstreamUnreachable, .upstreamFailed, .integrityMismatch: 502

@@ -23,6 +23,17 @@ public final class UpstreamClient: Sendable {
     /// Tokens from challenge handshakes, by upstream and token key.
     private let tokens = Mutex<[String: (authorization: String, until: ContinuousClock.Instant)]>([:])
 
+    /// This process's token in the `Via` header of its upstream requests (`1.1 larder-…`): a
+    /// request that comes back carrying it is a loop (an upstream or artifact URL naming Larder
+    /// itself) and is refused at once instead of waiting on itself.
+    public let via = "larder-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+
+    /// Whether a request's `Via` header shows it was sent by this process.
+    public func isLoop(via header: String?) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { $0.split(separator: " ").contains { $0 == via } }
+    }
+
     /// The most redirects followed for one request.
     static let maxRedirects = 5
 
@@ -128,6 +139,7 @@ public final class UpstreamClient: Sendable {
         http.method = HTTPMethod(rawValue: request.method)
         for (name, value) in request.headers { http.headers.add(name: name, value: value) }
         if http.headers["user-agent"].isEmpty { http.headers.add(name: "User-Agent", value: "Larder/0.1") }
+        http.headers.add(name: "Via", value: "1.1 \(via)")
         if let extraAuthorization, extraAuthorization.origin == origin {
             http.headers.replaceOrAdd(name: "Authorization", value: extraAuthorization.value)
         } else if let credentials = request.credentials, credentials.origin == origin {
