@@ -57,6 +57,9 @@ public final class FixtureRegistry: Sendable {
         case trickle(pieces: Int, pause: Duration)
         /// Answer only once the gate is opened (a silent upstream, until the test says).
         case gate(FixtureGate)
+        /// Sends the first bytes of the body, waits at the gate, then sends the rest; without a
+        /// `Content-Length`, so the client cannot know the end has not come.
+        case pauseAfter(Int, FixtureGate)
     }
 
     /// A request the registry received.
@@ -170,7 +173,7 @@ public final class FixtureRegistry: Sendable {
         if request.headers[.ifNoneMatch] == nil, let lastModified = resource.lastModified, let since = request.headers[.ifModifiedSince], since == lastModified {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = "\(resource.body.readableBytes)"
+        if case .pauseAfter = resource.fault {} else { headers[.contentLength] = "\(resource.body.readableBytes)" }
         let status = HTTPResponse.Status(code: resource.status)
         if request.method == .head {
             return Response(status: status, headers: headers, body: ResponseBody(contentLength: resource.body.readableBytes) { writer in try await writer.finish(nil) })
@@ -184,6 +187,14 @@ public final class FixtureRegistry: Sendable {
         case .gate(let gate):
             await gate.wait()
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: resource.body))
+        case .pauseAfter(let count, let gate):
+            return Response(status: status, headers: headers, body: ResponseBody { writer in
+                var body = resource.body
+                try await writer.write(body.readSlice(length: min(count, body.readableBytes))!)
+                await gate.wait()
+                if body.readableBytes > 0 { try await writer.write(body) }
+                try await writer.finish(nil)
+            })
         case .cutAfter(let count):
             return Response(status: status, headers: headers, body: ResponseBody { writer in
                 try await writer.write(resource.body.getSlice(at: resource.body.readerIndex, length: min(count, resource.body.readableBytes))!)
@@ -251,9 +262,17 @@ public final class FixtureRegistry: Sendable {
     }
 }
 
-/// Holds fixture answers back until a test opens it.
+/// Holds fixture answers (or anything a test runs) back until the test opens it, and lets the
+/// test await arrivals instead of sleeping.
 public final class FixtureGate: Sendable {
-    private let state = Mutex<(open: Bool, waiting: [CheckedContinuation<Void, Never>], arrived: Int)>((false, [], 0))
+    private struct State {
+        var open = false
+        var waiting: [CheckedContinuation<Void, Never>] = []
+        var arrived = 0
+        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state = Mutex(State())
 
     /// A closed gate.
     public init() {}
@@ -271,15 +290,44 @@ public final class FixtureGate: Sendable {
     /// How many answers have reached the gate.
     public var arrived: Int { state.withLock { $0.arrived } }
 
-    func wait() async {
+    /// Returns once `count` arrivals have reached the gate.
+    public func arrivals(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let pass = state.withLock { s -> Bool in
-                s.arrived += 1
-                if s.open { return true }
-                s.waiting.append(continuation)
+            let reached = state.withLock { s -> Bool in
+                if s.arrived >= count { return true }
+                s.watchers.append((count, continuation))
                 return false
             }
+            if reached { continuation.resume() }
+        }
+    }
+
+    /// Arrives at the gate and waits until it is open.
+    public func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let (pass, reached) = state.withLock { s -> (Bool, [CheckedContinuation<Void, Never>]) in
+                s.arrived += 1
+                let arrived = s.arrived
+                let reached = s.watchers.filter { $0.count <= arrived }.map(\.continuation)
+                s.watchers.removeAll { $0.count <= arrived }
+                if s.open { return (true, reached) }
+                s.waiting.append(continuation)
+                return (false, reached)
+            }
+            for watcher in reached { watcher.resume() }
             if pass { continuation.resume() }
         }
     }
+}
+
+/// Runs `body`, then stops `registries` and waits until they have stopped, whether `body`
+/// threw or not: a test leaves no server running behind it.
+public func stopping(_ registries: FixtureRegistry..., body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch {
+        for registry in registries { await registry.stop() }
+        throw error
+    }
+    for registry in registries { await registry.stop() }
 }

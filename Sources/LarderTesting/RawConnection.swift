@@ -40,7 +40,8 @@ public final class RawConnection: Sendable {
 
     /// What arrives within `timeout`, up to the end of one answer when `untilAnswer` is set (a
     /// head and as many body bytes as its `Content-Length` says), or until the server closes.
-    public func receive(timeout: Duration, untilAnswer: Bool = true) async throws -> (data: Data, closed: Bool) {
+    /// `until` ends the wait as soon as what has arrived satisfies it.
+    public func receive(timeout: Duration, untilAnswer: Bool = true, until: (@Sendable (Data) -> Bool)? = nil) async throws -> (data: Data, closed: Bool) {
         let fd = fd
         return try await Blocking.run {
             let deadline = ContinuousClock.now + timeout
@@ -48,6 +49,7 @@ public final class RawConnection: Sendable {
             var buffer = [UInt8](repeating: 0, count: 65536)
             while ContinuousClock.now < deadline {
                 if untilAnswer, Self.complete(received) { return (received, false) }
+                if let until, until(received) { return (received, false) }
                 var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
                 let left = deadline - ContinuousClock.now
                 let milliseconds = max(1, Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
@@ -64,6 +66,12 @@ public final class RawConnection: Sendable {
     /// it sends meanwhile).
     public func closes(within timeout: Duration) async throws -> Bool {
         try await receive(timeout: timeout, untilAnswer: false).closed
+    }
+
+    /// The body bytes of a chunked answer in `data`, as far as they have arrived.
+    public static func chunkedBody(_ data: Data) -> Data {
+        guard let split = data.range(of: Data("\r\n\r\n".utf8)) else { return Data() }
+        return RawHTTP.dechunk(Data(data[split.upperBound...]))
     }
 
     /// Whether `data` holds a whole answer framed by `Content-Length`.

@@ -72,7 +72,8 @@ public enum RawHTTP {
         return Answer(status: status, headers: parsed, body: payload)
     }
 
-    static func dechunk(_ data: Data) -> Data {
+    /// The payload of a chunked body, as far as its chunks have arrived whole.
+    public static func dechunk(_ data: Data) -> Data {
         var out = Data()
         var rest = data[...]
         while let lineEnd = rest.range(of: Data("\r\n".utf8)) {

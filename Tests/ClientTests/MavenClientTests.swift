@@ -106,17 +106,18 @@ struct MavenClientTests {
     func republished() async throws {
         try #require(Shell.has("mvn") && Shell.has("javac"), "mvn and javac are needed (Debian: maven, default-jdk-headless)")
         let repositories = try await Self.repositories()
-        defer { Task { await repositories.private.stop(); await repositories.public.stop() } }
-        let larder = try await TestLarder { $0.upstreams["maven"] = try Self.upstreams(repositories, verifyOnHit: true) }
-        let first = try await Self.resolve(through: larder.url)
-        #expect(try Self.jar(Self.libB[1], in: first.repository) == Self.libB[1].jarBytes)
+        try await stopping(repositories.private, repositories.public) {
+            let larder = try await TestLarder { $0.upstreams["maven"] = try Self.upstreams(repositories, verifyOnHit: true) }
+            let first = try await Self.resolve(through: larder.url)
+            #expect(try Self.jar(Self.libB[1], in: first.repository) == Self.libB[1].jarBytes)
 
-        var rebuilt = Self.libB[1]
-        rebuilt.jar = Data("lib-b 1.1, published again".utf8)
-        repositories.public.publishMaven(rebuilt)
-        let second = try await Self.resolve(through: larder.url)
-        #expect(second.resolved == ["org.larder.test:lib-a:1.0", "org.larder.test:lib-b:1.1"])
-        #expect(try Self.jar(Self.libB[1], in: second.repository) == Data("lib-b 1.1, published again".utf8))
-        await larder.stop()
+            var rebuilt = Self.libB[1]
+            rebuilt.jar = Data("lib-b 1.1, published again".utf8)
+            repositories.public.publishMaven(rebuilt)
+            let second = try await Self.resolve(through: larder.url)
+            #expect(second.resolved == ["org.larder.test:lib-a:1.0", "org.larder.test:lib-b:1.1"])
+            #expect(try Self.jar(Self.libB[1], in: second.repository) == Data("lib-b 1.1, published again".utf8))
+            await larder.stop()
+        }
     }
 }

@@ -40,22 +40,23 @@ struct EngineIntegrityTests {
     @Test("a flipped byte is never served: small blobs are checked when loaded, large ones as they stream; both are quarantined and fetched anew", arguments: [false, true])
     func bitRot(large: Bool) async throws {
         let (upstream, harness, route, data, path) = try await Self.stored(large: large)
-        defer { Task { await upstream.stop() } }
-        try Self.flipByte(path, at: 1234)
-        let first = await harness.get(route)
-        if large {
-            // The headers went out before the rot was found: the body is cut short, never complete.
-            #expect(first.header("X-Larder-Cache") == "HIT")
-            await #expect(throws: LarderError.self) { _ = try await collect(first) }
-            #expect(try await collect(await harness.get(route)) == data)
-        } else {
-            #expect(first.header("X-Larder-Cache") == "MISS")
-            #expect(try await collect(first) == data)
+        try await stopping(upstream) {
+            try Self.flipByte(path, at: 1234)
+            let first = await harness.get(route)
+            if large {
+                // The headers went out before the rot was found: the body is cut short, never complete.
+                #expect(first.header("X-Larder-Cache") == "HIT")
+                await #expect(throws: LarderError.self) { _ = try await collect(first) }
+                #expect(try await collect(await harness.get(route)) == data)
+            } else {
+                #expect(first.header("X-Larder-Cache") == "MISS")
+                #expect(try await collect(first) == data)
+            }
+            #expect(upstream.requests(to: "/a.bin") == 2)
+            #expect(quarantined(harness).count == 1)
+            #expect(harness.engine.stats.snapshot()["generic"]?.corruptBlobs == 1)
+            #expect(try await collect(await harness.get(route)) == data)  // and the new copy is good
         }
-        #expect(upstream.requests(to: "/a.bin") == 2)
-        #expect(quarantined(harness).count == 1)
-        #expect(harness.engine.stats.snapshot()["generic"]?.corruptBlobs == 1)
-        #expect(try await collect(await harness.get(route)) == data)  // and the new copy is good
     }
 
     @Test("a blob shorter than the index says is not served with the index's length: refetched, or an honest error with upstream down", arguments: [false, true])
@@ -76,41 +77,43 @@ struct EngineIntegrityTests {
     @Test("the mirror's ensureArtifact repairs a damaged or vanished blob instead of calling it cached")
     func mirrorRepairs() async throws {
         let (upstream, harness, route, data, path) = try await Self.stored(large: false)
-        defer { Task { await upstream.stop() } }
-        #expect(try await harness.engine.ensureArtifact(route).fetched == false)
-        try Self.flipByte(path, at: 7)
-        let repaired = try await harness.engine.ensureArtifact(route)
-        #expect(repaired.fetched)
-        try FileManager.default.removeItem(atPath: harness.blobs.path(ofDigest: repaired.entry.digest))
-        #expect(try await harness.engine.ensureArtifact(route).fetched)
-        #expect(try await collect(await harness.get(route)) == data)
+        try await stopping(upstream) {
+            #expect(try await harness.engine.ensureArtifact(route).fetched == false)
+            try Self.flipByte(path, at: 7)
+            let repaired = try await harness.engine.ensureArtifact(route)
+            #expect(repaired.fetched)
+            try FileManager.default.removeItem(atPath: harness.blobs.path(ofDigest: repaired.entry.digest))
+            #expect(try await harness.engine.ensureArtifact(route).fetched)
+            #expect(try await collect(await harness.get(route)) == data)
+        }
     }
 
     @Test("an audit re-hashes every blob: damaged ones quarantined, missing ones dropped, intact ones kept")
     func audit() async throws {
         let upstream = try await FixtureRegistry()
-        defer { Task { await upstream.stop() } }
-        let harness = try EngineHarness()
-        var routes: [Route] = []
-        for i in 0..<5 {
-            upstream.set("/f\(i)", body: ByteBuffer(bytes: payload(3_000, seed: UInt64(i + 1))))
-            routes.append(harness.artifact(upstream.url, "/f\(i)", integrity: nil))
-            _ = try await collect(await harness.get(routes[i]))
+        try await stopping(upstream) {
+            let harness = try EngineHarness()
+            var routes: [Route] = []
+            for i in 0..<5 {
+                upstream.set("/f\(i)", body: ByteBuffer(bytes: payload(3_000, seed: UInt64(i + 1))))
+                routes.append(harness.artifact(upstream.url, "/f\(i)", integrity: nil))
+                _ = try await collect(await harness.get(routes[i]))
+            }
+            let damaged = try #require(try await harness.engine.lookup(routes[1].key))
+            let missing = try #require(try await harness.engine.lookup(routes[3].key))
+            try Self.flipByte(harness.blobs.path(ofDigest: damaged.digest), at: 0)
+            try FileManager.default.removeItem(atPath: harness.blobs.path(ofDigest: missing.digest))
+            let fresh = try EngineHarness(directory: harness.directory)
+            let report = try await fresh.engine.audit()
+            #expect(report.checked == 5)
+            #expect(report.damaged == [routes[1].key])
+            #expect(report.missing == [routes[3].key])
+            #expect(try await fresh.index.entry(forKey: routes[1].key) == nil)
+            #expect(try await fresh.index.entry(forKey: routes[3].key) == nil)
+            #expect(try await fresh.index.entry(forKey: routes[0].key) != nil)
+            #expect(quarantined(fresh).count == 1)
+            #expect(try await fresh.engine.audit().isClean)
         }
-        let damaged = try #require(try await harness.engine.lookup(routes[1].key))
-        let missing = try #require(try await harness.engine.lookup(routes[3].key))
-        try Self.flipByte(harness.blobs.path(ofDigest: damaged.digest), at: 0)
-        try FileManager.default.removeItem(atPath: harness.blobs.path(ofDigest: missing.digest))
-        let fresh = try EngineHarness(directory: harness.directory)
-        let report = try await fresh.engine.audit()
-        #expect(report.checked == 5)
-        #expect(report.damaged == [routes[1].key])
-        #expect(report.missing == [routes[3].key])
-        #expect(try await fresh.index.entry(forKey: routes[1].key) == nil)
-        #expect(try await fresh.index.entry(forKey: routes[3].key) == nil)
-        #expect(try await fresh.index.entry(forKey: routes[0].key) != nil)
-        #expect(quarantined(fresh).count == 1)
-        #expect(try await fresh.engine.audit().isClean)
     }
 
     @Test("a failing fsync fails the commit, as Larder's storage failing, not upstream's")
@@ -125,16 +128,17 @@ struct EngineIntegrityTests {
     @Test("a store that cannot take the blob is reported as a storage failure, naming the path")
     func storageFailure() async throws {
         let upstream = try await FixtureRegistry()
-        defer { Task { await upstream.stop() } }
-        let data = payload(5_000, seed: 42)
-        upstream.set("/s.bin", body: ByteBuffer(bytes: data))
-        let harness = try EngineHarness()
-        // Where the blob's directory must go, a file stands.
-        let digest = sha256Integrity(data).hex
-        try Data("in the way".utf8).write(to: URL(fileURLWithPath: harness.directory + "/blobs/sha256/" + digest.prefix(2)))
-        await #expect { try await harness.engine.ensureArtifact(harness.artifact(upstream.url, "/s.bin", integrity: nil)) } throws: { error in
-            guard let error = error as? LarderError else { return false }
-            return error.kind == .storageFailed && error.status == 503 && error.message.contains(String(digest.prefix(2))) && !error.message.contains("upstream")
+        try await stopping(upstream) {
+            let data = payload(5_000, seed: 42)
+            upstream.set("/s.bin", body: ByteBuffer(bytes: data))
+            let harness = try EngineHarness()
+            // Where the blob's directory must go, a file stands.
+            let digest = sha256Integrity(data).hex
+            try Data("in the way".utf8).write(to: URL(fileURLWithPath: harness.directory + "/blobs/sha256/" + digest.prefix(2)))
+            await #expect { try await harness.engine.ensureArtifact(harness.artifact(upstream.url, "/s.bin", integrity: nil)) } throws: { error in
+                guard let error = error as? LarderError else { return false }
+                return error.kind == .storageFailed && error.status == 503 && error.message.contains(String(digest.prefix(2))) && !error.message.contains("upstream")
+            }
         }
     }
 }

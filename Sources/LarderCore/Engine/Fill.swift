@@ -53,6 +53,9 @@ final class Fill: Sendable {
     /// Asks for the bytes to be stored (a reader that may fill the cache joined).
     func requestCommit() { state.withLock { if !$0.decided { $0.commit = true } } }
 
+    /// Whether the download will be stored (a reader asked for it before the decision).
+    var commitRequested: Bool { state.withLock { $0.commit } }
+
     /// Takes the decision whether to store the verified bytes; later requests do not change it.
     func decideCommit() -> Bool {
         state.withLock { s in
