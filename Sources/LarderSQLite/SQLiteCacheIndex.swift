@@ -40,6 +40,7 @@ public final class SQLiteCacheIndex: CacheIndex {
     /// can fix (a file that cannot be opened: descriptors or permissions; a full disk).
     static func storageFailure(_ error: any Error) -> LarderError {
         if let error = error as? LarderError { return error }
+        if error is CancellationError { return LarderError(.shuttingDown, "an index operation was cancelled") }
         var message = "the index database failed: \(error)"
         if let error = error as? DatabaseError {
             switch error.resultCode {
