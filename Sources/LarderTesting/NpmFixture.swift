@@ -16,14 +16,22 @@ extension FixtureRegistry {
             case .sha512: dist["integrity"] = entry.file.sri512; dist["shasum"] = entry.file.sha1
             case .shasumOnly: dist["shasum"] = entry.file.sha1
             }
-            let doc: [String: Any] = ["name": name, "version": entry.version, "dependencies": entry.dependencies, "dist": dist]
+            // What a registry's full document carries besides what installing needs.
+            let doc: [String: Any] = [
+                "name": name, "version": entry.version, "dependencies": entry.dependencies, "dist": dist,
+                "description": "the fixture package \(name)", "scripts": ["test": "node test.js"], "_npmUser": ["name": "fixture"],
+            ]
             versionDocs[entry.version] = try! JSONSerialization.data(withJSONObject: doc)
         }
         let published = versionDocs
         state.npmVersions.withLock { $0[name] = published }
         let latest = versionDocs.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last ?? ""
         let versionObjects = versionDocs.mapValues { try! JSONSerialization.jsonObject(with: $0) }
-        let document: [String: Any] = ["name": name, "dist-tags": ["latest": latest], "versions": versionObjects]
+        let document: [String: Any] = [
+            "name": name, "dist-tags": ["latest": latest], "versions": versionObjects,
+            "description": "the fixture package \(name)", "readme": "# \(name)\n\nA package a test published.\n",
+            "time": ["modified": "2026-11-01T00:00:00.000Z"], "maintainers": [["name": "fixture"]],
+        ]
         let body = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         set(documentPath, body: ByteBuffer(bytes: body), contentType: "application/json", etag: "\"\(PackageFile(filename: "", data: body).sha256.prefix(16))\"")
     }

@@ -52,6 +52,33 @@ struct NpmTests {
         #expect((again.root["dist-tags"] as? [String: String])?["latest"] == "1.1.0")
     }
 
+    @Test("the abbreviated form keeps what installing needs, drops the rest, and marks install scripts")
+    func abbreviated() throws {
+        let full = """
+            {"name": "demo", "description": "a demo", "readme": "\(String(repeating: "long text ", count: 1000))",
+             "maintainers": [{"name": "someone"}], "time": {"modified": "2026-11-01T00:00:00.000Z", "1.0.0": "2026-10-01T00:00:00.000Z"},
+             "dist-tags": {"latest": "1.0.0"},
+             "versions": {"1.0.0": {"name": "demo", "version": "1.0.0", "description": "a demo", "readme": "text",
+               "scripts": {"test": "x", "postinstall": "node setup.js"}, "dependencies": {"a": "^1"}, "peerDependencies": {"b": "2"},
+               "engines": {"node": ">=18"}, "bin": {"demo": "cli.js"}, "os": ["linux"], "_hasShrinkwrap": false, "deprecated": "use demo2",
+               "dist": {"tarball": "https://registry.example/demo/-/demo-1.0.0.tgz", "shasum": "\(String(repeating: "1", count: 40))"}},
+              "0.9.0": {"name": "demo", "version": "0.9.0", "scripts": {"test": "x"},
+               "dist": {"tarball": "https://registry.example/demo/-/demo-0.9.0.tgz", "shasum": "\(String(repeating: "2", count: 40))"}}}}
+            """
+        let short = try Packument(Data(full.utf8), source: "test").abbreviated()
+        #expect(Set(short.root.keys) == ["name", "modified", "dist-tags", "versions"])
+        #expect(short.root["modified"] as? String == "2026-11-01T00:00:00.000Z")
+        let versions = try #require(short.root["versions"] as? [String: [String: Any]])
+        let one = try #require(versions["1.0.0"])
+        #expect(Set(one.keys) == ["name", "version", "dependencies", "peerDependencies", "engines", "bin", "os", "_hasShrinkwrap", "deprecated", "dist", "hasInstallScript"])
+        #expect(one["hasInstallScript"] as? Bool == true)
+        #expect(versions["0.9.0"]?["hasInstallScript"] == nil)
+        #expect(short.tarball(named: "demo-0.9.0.tgz")?.integrity?.algorithm == .sha1)
+        // Already abbreviated: unchanged.
+        #expect(NSDictionary(dictionary: short.abbreviated().root) == NSDictionary(dictionary: short.root))
+        #expect(try short.data().count * 5 < Data(full.utf8).count)
+    }
+
     @Test("a package document that is not JSON is an error")
     func badDocument() {
         #expect(throws: LarderError.self) { try Packument(Data("<html>".utf8), source: "upstream") }

@@ -161,6 +161,11 @@ struct ServerTests {
 
             let abbreviated = try await RawHTTP.send(port: larder.port, target: "/npm/plain", headers: [("Accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")])
             #expect(abbreviated.headers["content-type"] == "application/vnd.npm.install-v1+json")
+            // The fixture answers the full document whatever the Accept: Larder cuts it down.
+            let short = try #require(try JSONSerialization.jsonObject(with: abbreviated.body) as? [String: Any])
+            #expect(Set(short.keys).isSubset(of: ["name", "modified", "dist-tags", "versions"]), "\(short.keys)")
+            #expect((short["versions"] as? [String: [String: Any]])?["1.0.0"]?["dist"] != nil)
+            #expect(abbreviated.text.contains("\(larder.url)/npm/plain/-/plain-1.0.0.tgz"))
 
             let version = try await RawHTTP.send(port: larder.port, target: "/npm/plain/latest")
             #expect(version.status == 200)

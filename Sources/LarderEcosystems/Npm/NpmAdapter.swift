@@ -96,6 +96,8 @@ public struct NpmAdapter: Ecosystem {
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
         let presenter = MetadataPresenter(variant: "\(type)|\(baseURL)") { document in
             var packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
+            // Upstreams that ignore the abbreviated Accept send the full document: cut it down.
+            if abbreviated { packument = packument.abbreviated() }
             packument.rewriteTarballs(to: tarballBase)
             return Presentation(body: ByteBuffer(data: try packument.data()), contentType: type)
         }

@@ -79,6 +79,41 @@ public struct Packument: @unchecked Sendable {
         return doc
     }
 
+    /// The fields of a version that the abbreviated form keeps: what installing needs
+    /// (the npm registry's "abbreviated metadata format", plus `libc` and `funding` that
+    /// current npm reads).
+    static let abbreviatedVersionFields: Set<String> = [
+        "name", "version", "dist", "deprecated", "dependencies", "optionalDependencies", "devDependencies",
+        "bundleDependencies", "bundledDependencies", "peerDependencies", "peerDependenciesMeta", "acceptDependencies",
+        "bin", "directories", "engines", "cpu", "os", "libc", "funding", "_hasShrinkwrap", "hasInstallScript",
+    ]
+
+    /// The abbreviated form (`application/vnd.npm.install-v1+json`) of this document: `name`,
+    /// `modified`, `dist-tags` and, for each version, the fields installing needs, with
+    /// `hasInstallScript` set when the version has an install, preinstall or postinstall script.
+    /// An abbreviated document stays as it is.
+    public func abbreviated() -> Packument {
+        var short: [String: Any] = [:]
+        for key in ["name", "dist-tags", "modified"] { if let value = root[key] { short[key] = value } }
+        if short["modified"] == nil, let modified = (root["time"] as? [String: Any])?["modified"] { short["modified"] = modified }
+        var versions: [String: Any] = [:]
+        for (version, value) in root["versions"] as? [String: Any] ?? [:] {
+            guard let doc = value as? [String: Any] else { continue }
+            var kept = doc.filter { Self.abbreviatedVersionFields.contains($0.key) }
+            if kept["hasInstallScript"] == nil, let scripts = doc["scripts"] as? [String: Any],
+                ["preinstall", "install", "postinstall"].contains(where: { scripts[$0] != nil })
+            {
+                kept["hasInstallScript"] = true
+            }
+            versions[version] = kept
+        }
+        short["versions"] = versions
+        return Packument(root: short)
+    }
+
+    /// A packument over an already parsed top-level object.
+    init(root: [String: Any]) { self.root = root }
+
     /// The document as JSON.
     public func data() throws -> Data {
         try JSONSerialization.data(withJSONObject: root, options: [.withoutEscapingSlashes])
