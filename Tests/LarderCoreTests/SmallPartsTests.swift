@@ -34,6 +34,15 @@ struct SmallPartsTests {
         #expect(MediaRange.preferred("text/html;q=0, */*", available: offered) == "application/vnd.pypi.simple.v1+json")
     }
 
+    @Test("Accept-Encoding: gzip is taken when named or covered by *, never when refused with q=0", arguments: [
+        ("gzip", true), ("gzip, deflate, br", true), ("br;q=1.0, gzip;q=0.8, *;q=0.1", true), ("x-gzip", true), ("*", true),
+        ("GZIP", true), ("gzip;q=0", false), ("*, gzip;q=0", false), ("deflate, br", false), ("identity", false), ("", false),
+        ("gzip;q=0.000", false), ("*;q=0", false),
+    ])
+    func acceptEncoding(header: String, gzip: Bool) {
+        #expect(AcceptEncoding.allowsGzip(header) == gzip)
+    }
+
     @Test("HTTP dates round-trip")
     func dates() {
         let date = Date(timeIntervalSince1970: 784_111_777)

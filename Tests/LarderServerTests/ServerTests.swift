@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import LarderCore
 import LarderServer
@@ -61,7 +62,7 @@ struct ServerTests {
             #expect(html.text.contains("href=\"\(larder.url)/pypi/files/demo-pkg/demo_pkg-1.0-py3-none-any.whl#sha256="))
             #expect(html.text.contains("data-requires-python=\"&gt;=3.8\""))
             #expect(html.text.contains("data-core-metadata=\"sha256="))
-            #expect(html.headers["vary"] == "Accept")
+            #expect(html.headers["vary"] == "Accept, Accept-Encoding")
 
             let json = try await RawHTTP.send(port: larder.port, target: "/pypi/simple/demo-pkg/", headers: [("Accept", "application/vnd.pypi.simple.v1+json")])
             #expect(json.headers["content-type"] == "application/vnd.pypi.simple.v1+json")
@@ -148,6 +149,40 @@ struct ServerTests {
         #expect(chained.status == 200)
         await larder.stop()
         await upstream.stop()
+    }
+
+    @Test("metadata is gzipped for clients that ask, once per rendering, with its own ETag")
+    func gzipMetadata() async throws {
+        let upstream = try await FixtureRegistry()
+        let versions = (0..<40).map { ("1.0.\($0)", PackageFile(filename: "many-1.0.\($0).tgz", data: Data("tarball \($0)".utf8)), [String: String]()) }
+        upstream.publishNpm(name: "many", versions: versions)
+        let larder = try await TestLarder { try $0.setUpstream("npm", upstream.url) }
+        try await larder.stopping(upstream) {
+            let plain = try await RawHTTP.send(port: larder.port, target: "/npm/many")
+            #expect(plain.headers["content-encoding"] == nil)
+            #expect(plain.headers["vary"] == "Accept, Accept-Encoding")
+            let zipped = try await RawHTTP.send(port: larder.port, target: "/npm/many", headers: [("Accept-Encoding", "gzip, deflate")])
+            #expect(zipped.headers["content-encoding"] == "gzip")
+            #expect(zipped.headers["content-length"] == "\(zipped.body.count)")
+            #expect(zipped.body.count * 3 < plain.body.count)
+            var buffer = ByteBuffer(bytes: zipped.body)
+            let unzipped = try buffer.decompress(with: .gzip())
+            #expect(Data(unzipped.readableBytesView) == plain.body)
+            let etag = try #require(zipped.headers["etag"])
+            #expect(etag != plain.headers["etag"])
+            let again = try await RawHTTP.send(port: larder.port, target: "/npm/many", headers: [("Accept-Encoding", "gzip")])
+            #expect(again.body == zipped.body)
+            let notModified = try await RawHTTP.send(port: larder.port, target: "/npm/many", headers: [("Accept-Encoding", "gzip"), ("If-None-Match", etag)])
+            #expect(notModified.status == 304)
+            #expect(notModified.headers["etag"] == etag)
+            let refused = try await RawHTTP.send(port: larder.port, target: "/npm/many", headers: [("Accept-Encoding", "gzip;q=0, identity")])
+            #expect(refused.headers["content-encoding"] == nil)
+            #expect(refused.body == plain.body)
+            // Small renderings are sent as they are.
+            let version = try await RawHTTP.send(port: larder.port, target: "/npm/many/1.0.0", headers: [("Accept-Encoding", "gzip")])
+            #expect(version.headers["content-encoding"] == nil)
+            #expect(version.status == 200)
+        }
     }
 
     @Test("npm: scoped packages in both forms, abbreviated documents, versions, tarballs and HEAD")

@@ -1,3 +1,4 @@
+import CompressNIO
 import Crypto
 import Foundation
 import NIOCore
@@ -227,10 +228,50 @@ extension Engine {
         }
 
         let memoKey = "\(route.key)\u{0}\(entry.digest)\u{0}\(presenter.variant)"
-        let etag = "\"m-" + SHA256.hash(data: Data(memoKey.utf8)).prefix(16).hexDigest + "\""
-        headers.insert(("ETag", etag), at: 0)
-        headers.append(("Vary", "Accept"))
-        if Conditional.notModified(request, etag: etag, lastModified: lastModified) { return EngineResponse(status: 304, headers: headers) }
+        let tag = "m-" + SHA256.hash(data: Data(memoKey.utf8)).prefix(16).hexDigest
+        let gzip = AcceptEncoding.allowsGzip(request.header("accept-encoding"))
+        headers.append(("Vary", "Accept, Accept-Encoding"))
+        if Conditional.notModified(request, etag: "\"\(tag)\"", lastModified: lastModified)
+            || (gzip && Conditional.notModified(request, etag: "\"\(tag)-gz\"", lastModified: lastModified))
+        {
+            return EngineResponse(status: 304, headers: [("ETag", "\"\(tag)\(gzip ? "-gz" : "")\"")] + headers)
+        }
+        guard var presentation = try await presentation(route, presenter: presenter, entry: entry, provenance: provenance, memoKey: memoKey) else { return nil }
+        // Compressed once per rendering, and only where it pays.
+        if gzip, presentation.body.readableBytes >= Self.gzipThreshold {
+            presentation = try compressed(presentation, memoKey: memoKey)
+            headers.append(("Content-Encoding", "gzip"))
+            headers.insert(("ETag", "\"\(tag)-gz\""), at: 0)
+        } else {
+            headers.insert(("ETag", "\"\(tag)\""), at: 0)
+        }
+        headers.insert(("Content-Type", presentation.contentType), at: 0)
+        headers.append(("Content-Length", "\(presentation.body.readableBytes)"))
+        return EngineResponse(status: 200, headers: headers, body: request.method == .head ? .empty : .buffer(presentation.body))
+    }
+
+    /// Renderings smaller than this are sent as they are: gzip would save next to nothing.
+    static let gzipThreshold = 1024
+
+    /// The gzip-compressed form of `presentation`, made once and kept beside it.
+    private func compressed(_ presentation: Presentation, memoKey: String) throws -> Presentation {
+        let key = memoKey + "\u{0}gzip"
+        if let memo = rendered.get(key) { return memo }
+        var body = presentation.body
+        let gzipped: ByteBuffer
+        do {
+            gzipped = try body.compress(with: .gzip())
+        } catch {
+            throw LarderError(.internalError, "could not compress a rendering: \(error)")
+        }
+        let made = Presentation(body: gzipped, contentType: presentation.contentType)
+        rendered.set(key, made, cost: gzipped.readableBytes + key.utf8.count)
+        return made
+    }
+
+    /// The presenter's rendering of `entry`, made once per stored version and variant; nil when
+    /// the blob is missing.
+    private func presentation(_ route: Route, presenter: MetadataPresenter, entry: CacheEntry, provenance: MetadataDocument.Provenance, memoKey: String) async throws -> Presentation? {
         let presentation: Presentation
         if let memo = rendered.get(memoKey) {
             presentation = memo
@@ -244,8 +285,6 @@ extension Engine {
             presentation = made
             rendered.set(memoKey, presentation, cost: presentation.body.readableBytes + memoKey.utf8.count)
         }
-        headers.insert(("Content-Type", presentation.contentType), at: 0)
-        headers.append(("Content-Length", "\(presentation.body.readableBytes)"))
-        return EngineResponse(status: 200, headers: headers, body: request.method == .head ? .empty : .buffer(presentation.body))
+        return presentation
     }
 }
