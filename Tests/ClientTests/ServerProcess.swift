@@ -14,7 +14,7 @@ final class ServerProcess {
     /// only. Waits (at most 10 s) until it answers `/health`.
     init(_ arguments: [String], limit: Int? = nil, softLimit: Int? = nil) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let quoted = ([CommandLineTests.binary, "serve", "--listen", "127.0.0.1:\(port)"] + arguments).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }
         var script = "exec " + quoted.joined(separator: " ") + " 2>>'\(log)'"
         if let limit { script = "ulimit -n \(limit) && " + script }

@@ -169,7 +169,7 @@ extension Engine {
     /// never as a complete file, and is quarantined.
     func verifying(_ chunks: ByteChunks, entry: CacheEntry) -> ByteChunks {
         ByteChunks(length: chunks.length) {
-            var iterator = chunks.makeAsyncIterator()
+            let iterator = chunks.makeAsyncIterator()
             var hasher = SHA256()
             var seen: Int64 = 0
             return {

@@ -81,7 +81,7 @@ final class MemoryBudget: Sendable {
     /// Gives freed heap back to the system: after a large document was parsed, glibc keeps the
     /// pages otherwise, and the process stays at its peak.
     static func returnFreedMemory() {
-        trim?(0)
+        _ = trim?(0)
     }
 
     /// glibc's `malloc_trim`, found at run time (Swift's Glibc module does not declare it); nil

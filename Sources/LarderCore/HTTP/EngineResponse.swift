@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import NIOCore
 
 /// The engine's answer to a request, independent of the HTTP server that sends it.

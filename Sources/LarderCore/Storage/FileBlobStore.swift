@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-public import NIOCore
+import NIOCore
 
 /// The embedded blob store: a directory of content-addressed files,
 /// `blobs/sha256/ab/abcdef…`, with staging files in `tmp/` on the same file system so that

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The scheme, host and port of a URL (its web origin): the unit credentials are bound to. Two
 /// URLs share an origin only if all three match, with default ports filled in, so credentials

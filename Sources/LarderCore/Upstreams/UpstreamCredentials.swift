@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Secret credentials for one upstream, sent as an `Authorization` header to that upstream's
 /// origin only. They never appear in a description, a log line or an error message.
