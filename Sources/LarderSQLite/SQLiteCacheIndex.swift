@@ -44,7 +44,7 @@ public final class SQLiteCacheIndex: CacheIndex {
         var message = "the index database failed: \(error)"
         if let error = error as? DatabaseError {
             switch error.resultCode {
-            case .SQLITE_CANTOPEN: message += " (Larder may be out of file descriptors: raise ulimit -n or LimitNOFILE; or the data directory is not writable)"
+            case .SQLITE_CANTOPEN: message += " (Larder may be out of file descriptors: \(LarderError.descriptorAdvice); or the data directory is not writable)"
             case .SQLITE_FULL: message += " (the disk is full)"
             case .SQLITE_BUSY: message += " (another process holds the database locked)"
             default: break

@@ -323,11 +323,20 @@ public final class FixtureGate: Sendable {
 /// Runs `body`, then stops `registries` and waits until they have stopped, whether `body`
 /// threw or not: a test leaves no server running behind it.
 public func stopping(_ registries: FixtureRegistry..., body: () async throws -> Void) async throws {
+    try await stopping(registries, body: body)
+}
+
+/// `stopping` over a list; `before` stops first (a server in front of the registries).
+func stopping(_ registries: [FixtureRegistry], before: (() async -> Void)? = nil, body: () async throws -> Void) async throws {
+    func stopAll() async {
+        await before?()
+        for registry in registries { await registry.stop() }
+    }
     do {
         try await body()
     } catch {
-        for registry in registries { await registry.stop() }
+        await stopAll()
         throw error
     }
-    for registry in registries { await registry.stop() }
+    await stopAll()
 }

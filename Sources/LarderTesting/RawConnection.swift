@@ -11,22 +11,8 @@ public final class RawConnection: Sendable {
 
     /// Connects to 127.0.0.1:`port`.
     public init(port: Int) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ShellError(message: "socket failed") }
-        // Bounds connect (a full backlog drops the handshake) and sends.
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw ShellError(message: "connect to port \(port) failed")
-        }
+        // Receives are bounded per call by `receive(timeout:)`, with poll.
+        fd = try RawHTTP.connectLoopback(port: port, timeout: 10, receiveTimeout: false)
     }
 
     deinit { close(fd) }

@@ -29,20 +29,8 @@ public enum RawHTTP {
     }
 
     static func exchange(port: Int, method: String, target: String, headers: [(String, String)], body: Data, contentLength: Bool, timeout seconds: Int) throws -> Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ShellError(message: "socket failed") }
+        let fd = try connectLoopback(port: port, timeout: seconds, receiveTimeout: true)
         defer { close(fd) }
-        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ShellError(message: "connect to port \(port) failed") }
         var request = "\(method) \(target) HTTP/1.1\r\n"
         var all = headers
         if !all.contains(where: { $0.0.lowercased() == "host" }) { all.insert(("Host", "127.0.0.1:\(port)"), at: 0) }
@@ -70,6 +58,28 @@ public enum RawHTTP {
         var payload = Data(received[split.upperBound...])
         if parsed["transfer-encoding"]?.lowercased() == "chunked" { payload = dechunk(payload) }
         return Answer(status: status, headers: parsed, body: payload)
+    }
+
+    /// A socket connected to 127.0.0.1:`port`. `timeout` seconds bound the connect (a full
+    /// backlog drops the handshake) and each send, and each receive too with `receiveTimeout`.
+    static func connectLoopback(port: Int, timeout seconds: Int, receiveTimeout: Bool) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ShellError(message: "socket failed") }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        if receiveTimeout { setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) }
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw ShellError(message: "connect to port \(port) failed")
+        }
+        return fd
     }
 
     /// The payload of a chunked body, as far as its chunks have arrived whole.

@@ -67,14 +67,6 @@ extension TestLarder {
     /// Runs `body`, then stops Larder and `upstreams` however it ended (stopping twice is
     /// harmless, so the body may stop either itself).
     public func stopping(_ upstreams: FixtureRegistry..., body: () async throws -> Void) async throws {
-        do {
-            try await body()
-        } catch {
-            await stop()
-            for upstream in upstreams { await upstream.stop() }
-            throw error
-        }
-        await stop()
-        for upstream in upstreams { await upstream.stop() }
+        try await LarderTesting.stopping(upstreams, before: stop, body: body)
     }
 }

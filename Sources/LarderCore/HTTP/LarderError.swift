@@ -76,13 +76,17 @@ public struct LarderError: Error, Sendable, CustomStringConvertible, Equatable {
 
     /// A 400 for a request Larder refuses to interpret.
     public static func badRequest(_ message: String) -> LarderError { LarderError(.badRequest, message) }
+    /// What an operator can do when Larder runs out of file descriptors, for every message
+    /// that says so.
+    public static let descriptorAdvice = "raise ulimit -n or LimitNOFILE, or lower max_connections"
+
     /// A `storageFailed` error for a failed system call: `what` failed, why, and what an
     /// operator can do about the failures they can fix (descriptors, disk space).
     public static func storage(_ what: String, errno given: Int32? = nil) -> LarderError {
         let code = given ?? errno
         var message = "\(what): \(String(cString: strerror(code)))"
         switch code {
-        case EMFILE, ENFILE: message += " (Larder is out of file descriptors: raise ulimit -n or LimitNOFILE, or lower max_connections)"
+        case EMFILE, ENFILE: message += " (Larder is out of file descriptors: \(descriptorAdvice))"
         case ENOSPC, EDQUOT: message += " (the disk is full)"
         default: break
         }

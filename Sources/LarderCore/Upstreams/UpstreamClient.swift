@@ -192,7 +192,7 @@ public final class UpstreamClient: Sendable {
         }
         if let error = error as? IOError, error.errnoCode == EMFILE || error.errnoCode == ENFILE {
             return LarderError(
-                .overloaded, "Larder is out of file descriptors and could not connect to upstream \(url); try again shortly (operators: raise ulimit -n or LimitNOFILE, or lower max_connections)",
+                .overloaded, "Larder is out of file descriptors and could not connect to upstream \(url); try again shortly (operators: \(LarderError.descriptorAdvice))",
                 headers: [("Retry-After", "1")])
         }
         if let error = error as? IOError, error.errnoCode == ECONNREFUSED {
