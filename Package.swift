@@ -113,7 +113,7 @@ let package = Package(
             ],
             swiftSettings: settings
         ),
-        .testTarget(name: "LarderCoreTests", dependencies: ["LarderCore", "LarderSQLite", "LarderTesting"]),
+        .testTarget(name: "LarderCoreTests", dependencies: ["LarderCore", "LarderSQLite", "LarderTesting", .product(name: "CompressNIO", package: "compress-nio")]),
         .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems", "LarderTesting", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(

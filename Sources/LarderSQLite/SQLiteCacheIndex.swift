@@ -97,6 +97,19 @@ public final class SQLiteCacheIndex: CacheIndex {
                 t.add(column: "corruptBlobs", .integer).notNull().defaults(to: 0)
             }
         }
+        migrator.registerMigration("v5-artifact-links") { db in
+            try db.create(table: "linkSet") { t in
+                t.primaryKey("documentKey", .text)
+                t.column("digest", .text).notNull()
+            }
+            try db.create(table: "link") { t in
+                t.column("documentKey", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("url", .text).notNull()
+                t.column("integrity", .text)
+                t.primaryKey(["documentKey", "name"])
+            }
+        }
         return migrator
     }
 
@@ -140,6 +153,41 @@ public final class SQLiteCacheIndex: CacheIndex {
     public func entries(after key: String?, limit: Int) async throws -> [CacheEntry] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM entry WHERE key > ? ORDER BY key LIMIT ?", arguments: [key ?? "", limit]).map(Self.entry(from:))
+        }
+    }
+
+    public func entries(withKeyPrefix prefix: String, limit: Int) async throws -> [CacheEntry] {
+        try await read { db in
+            // A range on the primary key: every key that starts with the prefix sorts between
+            // the prefix and the prefix followed by the largest character.
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM entry WHERE key >= ? AND key < ? ORDER BY key LIMIT ?",
+                arguments: [prefix, prefix + "\u{10FFFF}", limit]
+            ).map(Self.entry(from:))
+        }
+    }
+
+    public func recordLinks(_ links: [ArtifactLink], documentKey: String, digest: String) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM link WHERE documentKey = ?", arguments: [documentKey])
+            let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO link (documentKey, name, url, integrity) VALUES (?, ?, ?, ?)")
+            for link in links {
+                try insert.execute(arguments: [documentKey, link.name, link.url, link.integrity?.description])
+            }
+            try db.execute(sql: "INSERT OR REPLACE INTO linkSet (documentKey, digest) VALUES (?, ?)", arguments: [documentKey, digest])
+        }
+    }
+
+    public func link(named name: String, documentKey: String, digest: String) async throws -> RecordedLink {
+        try await read { db in
+            guard try String.fetchOne(db, sql: "SELECT digest FROM linkSet WHERE documentKey = ?", arguments: [documentKey]) == digest else {
+                return .notRecorded
+            }
+            guard let row = try Row.fetchOne(db, sql: "SELECT url, integrity FROM link WHERE documentKey = ? AND name = ?", arguments: [documentKey, name]) else {
+                return .absent
+            }
+            let integrity = (row["integrity"] as String?).flatMap(Integrity.init(description:))
+            return .found(ArtifactLink(name: name, url: row["url"], integrity: integrity))
         }
     }
 

@@ -1,4 +1,3 @@
-import CompressNIO
 import Crypto
 import Foundation
 import NIOCore
@@ -11,7 +10,7 @@ extension Engine {
     public func withMetadata<T: Sendable>(_ route: Route, _ body: @Sendable (MetadataDocument) throws -> T) async throws -> T {
         for _ in 0..<2 {
             let (entry, provenance) = try await metadataEntry(route)
-            let result: T? = try await withMetadataMemory(entry.size) {
+            let result: T? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
                 // A missing or damaged blob has been dropped or quarantined: fetch it again.
                 guard let document = try await smallBlob(entry) else { return nil }
                 return try body(MetadataDocument(body: document, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance))
@@ -28,14 +27,11 @@ extension Engine {
         try await metadataEntry(route).0
     }
 
-    /// What a document costs in memory while it is read, parsed and rendered, as a multiple of
-    /// its size: measured with a 60 MiB npm document (about 700 MB at the peak of one miss).
-    static let metadataMemoryFactor: Int64 = 12
-
     /// Runs `body` holding the share of the metadata memory budget a document of `size` bytes
-    /// needs while it is read and parsed (`metadataMemoryFactor` times its size).
-    func withMetadataMemory<T>(_ size: Int64, _ body: () async throws -> T) async throws -> T {
-        try await metadataMemory.withReservation(Int(min(size, Int64(Int.max) / Self.metadataMemoryFactor) * Self.metadataMemoryFactor), wait: .seconds(30), setting: "metadata_memory_mb", body)
+    /// needs while it is read and parsed: `factor` times its size (`Route.parseMemoryFactor`).
+    func withMetadataMemory<T>(_ size: Int64, factor: Int64, _ body: () async throws -> T) async throws -> T {
+        let factor = max(factor, 1)
+        return try await metadataMemory.withReservation(Int(min(size, Int64(Int.max) / factor) * factor), wait: .seconds(30), setting: "metadata_memory_mb", body)
     }
 
     /// The entry holding `route`'s document, fresh within the TTL, revalidated, fetched, or stale;
@@ -112,7 +108,10 @@ extension Engine {
                 return request
             }
         } catch where error.kind == .notFound {
-            if let existing { await discard(existing) }
+            if let existing {
+                await discard(existing)
+                await limitRenderings(of: route.key, current: nil)
+            }
             throw error
         } catch {
             return try stale(error)
@@ -140,10 +139,10 @@ extension Engine {
         }
     }
 
-    /// Streams a document into the store (kept in memory too when small) and indexes it.
+    /// Streams a document into the store (kept in memory too when small) and indexes it, with
+    /// the artifacts it lists. The document must pass the route's validation first.
     private func storeMetadata(_ route: Route, response: UpstreamResponse, source: Source, url: String, replacing old: CacheEntry?) async throws -> CacheEntry {
         var stagingPath: String?
-        var small: ByteBuffer? = ByteBuffer()
         let memoryLimit = configuration.memoryObjectLimit
         do {
             let staged = try await stage(
@@ -151,35 +150,68 @@ extension Engine {
                 expectedLength: response.header("content-length").flatMap { Int64($0) }, stagingPath: &stagingPath)
             stats.record(route.ecosystem) { $0.bytesFetched += staged.size }
             let digest = staged.digests[.sha256]!
-            if let validate = route.validate {
-                small = try await withMetadataMemory(staged.size) {
-                    let body = try await staged.file.read(at: 0, length: Int(staged.size))
-                    do {
-                        try validate(body, response.header("content-type"))
-                    } catch {
-                        let reason = (error as? LarderError)?.message ?? "\(error)"
-                        throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
-                    }
-                    return staged.size <= Int64(memoryLimit) ? body : nil
-                }
-            } else {
-                small = staged.size <= Int64(memoryLimit) ? try await staged.file.read(at: 0, length: Int(staged.size)) : nil
-            }
             let now = Date()
             let entry = CacheEntry(
                 key: route.key, ecosystem: route.ecosystem, kind: .metadata, digest: digest, size: staged.size,
                 contentType: response.header("content-type"), etag: response.header("etag"), lastModified: response.header("last-modified"),
                 sourceURL: url, fetchedAt: now, storedAt: old?.digest == digest ? old!.storedAt : now,
                 upstream: source.request.upstreamID, headers: Self.keptHeaders(route, from: response))
+            var small: ByteBuffer?
+            var links: [ArtifactLink]?
+            if route.validate != nil || route.links != nil {
+                (small, links) = try await withMetadataMemory(staged.size, factor: route.parseMemoryFactor) {
+                    let body = try await staged.file.read(at: 0, length: Int(staged.size))
+                    let links: [ArtifactLink]?
+                    do {
+                        try route.validate?(body, response.header("content-type"))
+                        links = try route.links?(MetadataDocument(body: body, contentType: entry.contentType, sourceURL: url, entry: entry, isStale: false, provenance: .fetched))
+                    } catch {
+                        let reason = (error as? LarderError)?.message ?? "\(error)"
+                        throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
+                    }
+                    return (staged.size <= Int64(memoryLimit) ? body : nil, links)
+                }
+            } else if staged.size <= Int64(memoryLimit) {
+                small = try await staged.file.read(at: 0, length: Int(staged.size))
+            }
             try await commit(staged, entry: entry, replace: false)
             stagingPath = nil
             if let small { hot.set(digest, small, cost: small.readableBytes) }
-            if let old, old.digest != digest { try await deleteIfUnreferenced(old.digest) }
+            if let links { try await index.recordLinks(links, documentKey: route.key, digest: digest) }
+            if let old, old.digest != digest {
+                await limitRenderings(of: route.key, current: digest)
+                try await deleteIfUnreferenced(old.digest)
+            }
             return entry
         } catch {
             if let stagingPath { unlink(stagingPath) }
             throw error
         }
+    }
+
+    /// The link named `name` in `route`'s document (fresh, revalidated, fetched or stale, as for
+    /// a client), with the upstream the document came from: looked up in the index, where the
+    /// links were recorded when the document was stored. A document stored before its links
+    /// could be recorded is read once and its links recorded then. Nil when the document lists
+    /// no such artifact.
+    public func artifactLink(_ route: Route, named name: String) async throws -> (link: ArtifactLink, upstream: String?)? {
+        guard let extract = route.links else { throw LarderError(.internalError, "route \(route.key) records no links") }
+        for _ in 0..<2 {
+            let (entry, provenance) = try await metadataEntry(route)
+            switch try await index.link(named: name, documentKey: route.key, digest: entry.digest) {
+            case .found(let link): return (link, entry.upstream)
+            case .absent: return nil
+            case .notRecorded: break
+            }
+            let links: [ArtifactLink]? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
+                guard let body = try await smallBlob(entry) else { return nil }
+                return try extract(MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance))
+            }
+            guard let links else { continue }
+            try await index.recordLinks(links, documentKey: route.key, digest: entry.digest)
+            return links.first { $0.name == name }.map { ($0, entry.upstream) }
+        }
+        throw LarderError(.storageFailed, "the stored document for \(route.key) keeps vanishing")
     }
 
     func serveMetadata(_ route: Route, request: ClientRequest) async throws -> EngineResponse {
@@ -227,8 +259,8 @@ extension Engine {
             return EngineResponse(status: 200, headers: headers, body: body)
         }
 
-        let memoKey = "\(route.key)\u{0}\(entry.digest)\u{0}\(presenter.variant)"
-        let tag = "m-" + SHA256.hash(data: Data(memoKey.utf8)).prefix(16).hexDigest
+        let variant = "\(route.key)\u{0}\(entry.digest)\u{0}\(presenter.variant)"
+        let tag = "m-" + SHA256.hash(data: Data(variant.utf8)).prefix(16).hexDigest
         let gzip = AcceptEncoding.allowsGzip(request.header("accept-encoding"))
         headers.append(("Vary", "Accept, Accept-Encoding"))
         if Conditional.notModified(request, etag: "\"\(tag)\"", lastModified: lastModified)
@@ -236,55 +268,15 @@ extension Engine {
         {
             return EngineResponse(status: 304, headers: [("ETag", "\"\(tag)\(gzip ? "-gz" : "")\"")] + headers)
         }
-        guard var presentation = try await presentation(route, presenter: presenter, entry: entry, provenance: provenance, memoKey: memoKey) else { return nil }
-        // Compressed once per rendering, and only where it pays.
-        if gzip, presentation.body.readableBytes >= Self.gzipThreshold {
-            presentation = try compressed(presentation, memoKey: memoKey)
-            headers.append(("Content-Encoding", "gzip"))
-            headers.insert(("ETag", "\"\(tag)-gz\""), at: 0)
-        } else {
-            headers.insert(("ETag", "\"\(tag)\""), at: 0)
-        }
-        headers.insert(("Content-Type", presentation.contentType), at: 0)
-        headers.append(("Content-Length", "\(presentation.body.readableBytes)"))
-        return EngineResponse(status: 200, headers: headers, body: request.method == .head ? .empty : .buffer(presentation.body))
-    }
-
-    /// Renderings smaller than this are sent as they are: gzip would save next to nothing.
-    static let gzipThreshold = 1024
-
-    /// The gzip-compressed form of `presentation`, made once and kept beside it.
-    private func compressed(_ presentation: Presentation, memoKey: String) throws -> Presentation {
-        let key = memoKey + "\u{0}gzip"
-        if let memo = rendered.get(key) { return memo }
-        var body = presentation.body
-        let gzipped: ByteBuffer
-        do {
-            gzipped = try body.compress(with: .gzip())
-        } catch {
-            throw LarderError(.internalError, "could not compress a rendering: \(error)")
-        }
-        let made = Presentation(body: gzipped, contentType: presentation.contentType)
-        rendered.set(key, made, cost: gzipped.readableBytes + key.utf8.count)
-        return made
-    }
-
-    /// The presenter's rendering of `entry`, made once per stored version and variant; nil when
-    /// the blob is missing.
-    private func presentation(_ route: Route, presenter: MetadataPresenter, entry: CacheEntry, provenance: MetadataDocument.Provenance, memoKey: String) async throws -> Presentation? {
-        let presentation: Presentation
-        if let memo = rendered.get(memoKey) {
-            presentation = memo
-        } else {
-            let made: Presentation? = try await withMetadataMemory(entry.size) {
-                guard let body = try await smallBlob(entry) else { return nil }
-                let document = MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
-                return try presenter.render(document)
-            }
-            guard let made else { return nil }
-            presentation = made
-            rendered.set(memoKey, presentation, cost: presentation.body.readableBytes + memoKey.utf8.count)
-        }
-        return presentation
+        guard let rendering = try await storedRendering(route, presenter: presenter, document: entry, provenance: provenance, gzip: gzip) else { return nil }
+        let compressed = rendering.headers["content-encoding"] != nil
+        headers.insert(("ETag", "\"\(tag)\(compressed ? "-gz" : "")\""), at: 0)
+        headers.insert(("Content-Type", rendering.contentType ?? "application/octet-stream"), at: 0)
+        for (name, value) in rendering.headers { headers.append((name, value)) }
+        headers.append(("Content-Length", "\(rendering.size)"))
+        if request.method == .head { return EngineResponse(status: 200, headers: headers) }
+        // A rendering whose blob vanished has been dropped: the caller asks again.
+        guard let body = try await body(of: rendering, range: nil) else { return nil }
+        return EngineResponse(status: 200, headers: headers, body: body)
     }
 }

@@ -21,8 +21,6 @@ public final class Engine: Sendable {
     let entries: LRUCache<String, CacheEntry>
     /// Small blobs by digest, so a hit needs no file I/O.
     let hot: LRUCache<String, ByteBuffer>
-    /// Rendered metadata by key, stored digest and presenter variant.
-    let rendered: LRUCache<String, Presentation>
     /// Memory for metadata documents being validated, parsed or rendered, shared by all requests.
     let metadataMemory: MemoryBudget
 
@@ -31,6 +29,8 @@ public final class Engine: Sendable {
 
     let fills = Mutex<[String: (fill: Fill, task: Task<Void, Never>)]>([:])
     let metadataFlights = Mutex<[String: Task<(CacheEntry, MetadataDocument.Provenance), any Error>]>([:])
+    /// Renderings being made, by key: concurrent requests for one share the work.
+    let renderFlights = Mutex<[String: Task<CacheEntry?, any Error>]>([:])
     /// Hit checks in progress, by key and blob: hits that arrive meanwhile share the answer.
     let hitChecks = Mutex<[String: Task<HitDecision, Never>]>([:])
     let accepting = Mutex(true)
@@ -44,9 +44,8 @@ public final class Engine: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.entries = LRUCache(capacity: 200_000)
-        // The memory budget is shared: three quarters for small blobs, a quarter for rendered metadata.
-        self.hot = LRUCache(capacity: configuration.memoryCacheBytes / 4 * 3)
-        self.rendered = LRUCache(capacity: max(configuration.memoryCacheBytes / 4, 1 << 20))
+        // Small blobs: artifacts, documents and their renderings alike.
+        self.hot = LRUCache(capacity: configuration.memoryCacheBytes)
         self.metadataMemory = MemoryBudget(capacity: configuration.metadataMemoryBytes)
         do {
             let removed = try blobs.removeLeftovers()

@@ -40,6 +40,14 @@ public struct Route: Sendable {
     /// failure, so the stored copy stays and is served stale. Given the body and the upstream's
     /// content type.
     public var validate: (@Sendable (ByteBuffer, String?) throws -> Void)?
+    /// For metadata: the artifacts a document lists. The engine records them when it stores the
+    /// document (and for a document stored before it could), so that `Engine.artifactLink`
+    /// answers a miss from the index.
+    public var links: (@Sendable (MetadataDocument) throws -> [ArtifactLink])?
+    /// For metadata: the memory validating, reading links from or rendering the document needs,
+    /// as a multiple of its size (a parsed tree costs about twelve times the document; a
+    /// streaming reader about three). It is reserved from the metadata memory budget meanwhile.
+    public var parseMemoryFactor: Int64 = 12
     /// Asked before an artifact is served from the cache; `.replace` discards the cached copy
     /// and fetches it anew. The engine bounds the wait (`hitCheckTimeout`) and serves the cached
     /// copy when the check does not finish in time.

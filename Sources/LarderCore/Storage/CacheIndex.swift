@@ -17,6 +17,14 @@ public protocol CacheIndex: Sendable {
     /// Entries in key order after `key` (from the first when nil), at most `limit`: for walking the
     /// whole index in pages (`larder verify`).
     func entries(after key: String?, limit: Int) async throws -> [CacheEntry]
+    /// Entries whose key starts with `prefix`, at most `limit` (a document's stored renderings).
+    func entries(withKeyPrefix prefix: String, limit: Int) async throws -> [CacheEntry]
+    /// Records the artifacts the document stored under `documentKey` with blob `digest` lists,
+    /// replacing the links recorded for any other version of it; the first of two links with one
+    /// name wins.
+    func recordLinks(_ links: [ArtifactLink], documentKey: String, digest: String) async throws
+    /// The link named `name` of the document stored under `documentKey` with blob `digest`.
+    func link(named name: String, documentKey: String, digest: String) async throws -> RecordedLink
     /// How many entries point at blob `digest`.
     func references(toDigest digest: String) async throws -> Int
     /// Adds counter deltas to the persisted totals, per ecosystem.

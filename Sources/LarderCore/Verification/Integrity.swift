@@ -44,6 +44,13 @@ public struct Integrity: Sendable, Hashable, CustomStringConvertible {
         }.max(by: { $0.algorithm.strength < $1.algorithm.strength })
     }
 
+    /// The form `description` writes (`sha256:<hex>`), parsed back; nil when it is not one.
+    public init?(description: String) {
+        let parts = description.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let algorithm = Algorithm(rawValue: String(parts[0])) else { return nil }
+        self.init(algorithm: algorithm, hex: String(parts[1]))
+    }
+
     public var description: String { "\(algorithm.rawValue):\(hex)" }
 }
 

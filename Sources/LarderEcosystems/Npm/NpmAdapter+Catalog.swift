@@ -13,12 +13,12 @@ extension NpmAdapter: PackageCatalog {
     public func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease] {
         let name = try NpmPackageName(package.description)
         let listed = try await engine.withMetadata(try packumentRoute(name, abbreviated: false, baseURL: "")) { document in
-            let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-            let versions = packument.root["versions"] as? [String: Any] ?? [:]
-            return versions.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.compactMap { version -> (version: String, withdrawn: Bool, filename: String, size: Int64?)? in
-                guard let doc = versions[version] as? [String: Any], let dist = doc["dist"] as? [String: Any], let url = dist["tarball"] as? String else { return nil }
-                return (version, doc["deprecated"] is String, Packument.filename(of: url), (dist["size"] as? NSNumber)?.int64Value)
-            }
+            try Packument(document.body, source: document.sourceURL).releases()
+                .sorted { $0.version.compare($1.version, options: .numeric) == .orderedAscending }
+                .compactMap { release -> (version: String, withdrawn: Bool, filename: String, size: Int64?)? in
+                    guard let tarball = release.tarball else { return nil }
+                    return (release.version, release.deprecated, tarball.filename, release.size)
+                }
         }
         return try listed.map { release in
             CatalogRelease(

@@ -89,23 +89,29 @@ public struct NpmAdapter: Ecosystem {
         })
     }
 
-    /// The route of a package document.
+    /// The route of a package document. Its renderings and links are read as a stream of JSON
+    /// tokens (`Packument`), so a 100 MB document never becomes a tree in memory.
     public func packumentRoute(_ name: NpmPackageName, abbreviated: Bool, baseURL: String) throws -> Route {
         let upstreams = try configuredUpstreams()
         let type = abbreviated ? Packument.abbreviatedType : "application/json"
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
         let presenter = MetadataPresenter(variant: "\(type)|\(baseURL)") { document in
-            var packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-            // Upstreams that ignore the abbreviated Accept send the full document: cut it down.
-            if abbreviated { packument = packument.abbreviated() }
-            packument.rewriteTarballs(to: tarballBase)
-            return Presentation(body: ByteBuffer(data: try packument.data()), contentType: type)
+            // Upstreams that ignore the abbreviated Accept send the full document: it is cut down.
+            let body = try Packument(document.body, source: document.sourceURL).rendered(tarballBase: tarballBase, abbreviated: abbreviated)
+            return Presentation(body: body, contentType: type)
         }
         let accept = abbreviated ? "\(Packument.abbreviatedType); q=1.0, application/json; q=0.8, */*" : "application/json"
         var route = Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, presenter: presenter) {
             upstreams.map { $0.source(path: "/\(name.urlPath)", headers: [("Accept", accept)]) }
         }
-        route.validate = { body, _ in try Packument.validate(body, name: name.description) }
+        route.validate = { body, _ in try Packument(body, source: "the answer").validate(name: name.description) }
+        route.links = { document in
+            try Packument(document.body, source: document.sourceURL).releases().compactMap(\.tarball).map {
+                ArtifactLink(name: $0.filename, url: $0.url, integrity: $0.integrity)
+            }
+        }
+        // The document, its rendering, and room for the scanner's bookkeeping.
+        route.parseMemoryFactor = 3
         return route
     }
 
@@ -114,18 +120,16 @@ public struct NpmAdapter: Ecosystem {
         var route = try packumentRoute(name, abbreviated: false, baseURL: baseURL)
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
         route.presenter = MetadataPresenter(variant: "version:\(version)|\(baseURL)") { document in
-            let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-            guard let doc = packument.version(version) else {
+            guard let data = try Packument(document.body, source: document.sourceURL).version(version, tarballBase: tarballBase) else {
                 throw LarderError.notFound("package '\(name)' has no version or dist-tag '\(version)' upstream")
             }
-            let data = try JSONSerialization.data(withJSONObject: Packument.rewritten(doc, tarballBase: tarballBase), options: [.withoutEscapingSlashes])
             return Presentation(body: ByteBuffer(data: data), contentType: "application/json")
         }
         return route
     }
 
-    /// The route of a tarball, resolved through the package document and fetched under the
-    /// rules of the upstream that served it.
+    /// The route of a tarball, resolved through the links recorded for the package document and
+    /// fetched under the rules of the upstream that served it.
     public func tarballRoute(_ name: NpmPackageName, filename: String, engine: Engine) throws -> Route {
         let upstreams = try configuredUpstreams()
         let abbreviated = try packumentRoute(name, abbreviated: true, baseURL: "")
@@ -134,12 +138,8 @@ public struct NpmAdapter: Ecosystem {
             var firstError: (any Error)?
             for route in [abbreviated, full] {
                 do {
-                    let found = try await engine.withMetadata(route) { document -> (url: String, integrity: Integrity?, upstream: String?)? in
-                        let packument = try Packument(Data(document.body.readableBytesView), source: document.sourceURL)
-                        return packument.tarball(named: filename).map { ($0.url, $0.integrity, document.entry.upstream) }
-                    }
-                    if let found, let upstream = upstreams.upstream(withID: found.upstream) {
-                        return [Source(request: try upstream.request(url: found.url), integrity: found.integrity)]
+                    if let found = try await engine.artifactLink(route, named: filename), let upstream = upstreams.upstream(withID: found.upstream) {
+                        return [Source(request: try upstream.request(url: found.link.url), integrity: found.link.integrity)]
                     }
                     firstError = firstError ?? LarderError.notFound("package '\(name)' has no tarball '\(filename)' upstream")
                 } catch {

@@ -1,82 +1,180 @@
 public import Foundation
 public import NIOCore
+import NIOFoundationCompat
 public import LarderCore
 
-/// An npm package document ("packument"), full or abbreviated, as parsed JSON.
-public struct Packument: @unchecked Sendable {
+/// An npm package document ("packument"), full or abbreviated, read and rewritten as a stream
+/// of JSON tokens (`JSONScanner`) rather than parsed into a tree: real documents reach 100 MB
+/// (9,000 versions), and a parsed tree of one costs about ten times that in memory and seconds
+/// of CPU. Every reading checks the whole document's syntax.
+public struct Packument: Sendable {
     /// The abbreviated form's media type.
     public static let abbreviatedType = "application/vnd.npm.install-v1+json"
 
-    /// The document's top-level object.
-    public var root: [String: Any]
+    /// The document's bytes.
+    public let body: ByteBuffer
+    /// Where it came from, for error messages.
+    public let source: String
 
-    /// Parses a packument.
-    public init(_ data: Data, source: String) throws {
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw LarderError(.upstreamFailed, "upstream package document \(source) is not a JSON object")
-        }
-        self.root = root
+    /// A document over `body` (not read until asked).
+    public init(_ body: ByteBuffer, source: String) {
+        self.body = body
+        self.source = source
     }
 
-    /// Checks that an upstream answer is the package document of `name`: a JSON object naming
-    /// that package (not another one a redirect led to, not an error page) with its versions.
-    public static func validate(_ body: ByteBuffer, name: String) throws {
-        guard let root = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw LarderError(.upstreamFailed, "a package document is a JSON object")
-        }
-        guard let named = root["name"] as? String, named == name else {
-            throw LarderError(.upstreamFailed, "it describes package '\((root["name"] as? String)?.prefix(200) ?? "none")', not '\(name)'")
-        }
-        guard root["versions"] is [String: Any] else {
-            throw LarderError(.upstreamFailed, "it lists no versions")
-        }
+    /// One version's tarball as the document describes it.
+    public struct Tarball: Sendable, Equatable {
+        /// The tarball's file name (the URL's last segment, decoded).
+        public var filename: String
+        /// Its upstream URL.
+        public var url: String
+        /// The strongest digest promised for it (`dist.integrity`, else `dist.shasum`).
+        public var integrity: Integrity?
     }
 
-    /// The `dist` object of each version.
-    public var distributions: [(version: String, dist: [String: Any])] {
-        (root["versions"] as? [String: Any] ?? [:]).compactMap { version, value in
-            guard let dist = (value as? [String: Any])?["dist"] as? [String: Any] else { return nil }
-            return (version, dist)
+    /// One version of the package.
+    public struct Release: Sendable {
+        /// The version.
+        public var version: String
+        /// Whether it is deprecated.
+        public var deprecated: Bool
+        /// Its tarball, when the version lists one.
+        public var tarball: Tarball?
+        /// The tarball's size (`dist.size`), when given.
+        public var size: Int64?
+    }
+
+    // MARK: Reading
+
+    /// Checks that the document is the package document of `name`: valid JSON, an object
+    /// naming that package (not another one a redirect led to, not an error page) with its
+    /// versions.
+    public func validate(name: String) throws {
+        var named: String?
+        var hasVersions = false
+        try scan { s in
+            var top = try s.beginObject()
+            while let key = try s.nextMember(&top) {
+                switch key {
+                case "name": named = try s.stringValue()
+                case "versions":
+                    hasVersions = s.atObject()
+                    try s.skipValue()
+                default: try s.skipValue()
+                }
+            }
         }
+        guard named == name else {
+            throw LarderError(.upstreamFailed, "it describes package '\(named?.prefix(200) ?? "none")', not '\(name)'")
+        }
+        guard hasVersions else { throw LarderError(.upstreamFailed, "it lists no versions") }
+    }
+
+    /// Every version, in the document's order.
+    public func releases() throws -> [Release] {
+        var releases: [Release] = []
+        try scan { s in
+            var top = try s.beginObject()
+            while let key = try s.nextMember(&top) {
+                guard key == "versions", s.atObject() else {
+                    try s.skipValue()
+                    continue
+                }
+                var versions = try s.beginObject()
+                while let version = try s.nextMember(&versions) {
+                    guard s.atObject() else {
+                        try s.skipValue()
+                        continue
+                    }
+                    releases.append(try Self.release(version, &s))
+                }
+            }
+        }
+        return releases
     }
 
     /// The tarball whose file name is `filename`: its upstream URL and promised digest.
-    public func tarball(named filename: String) -> (url: String, integrity: Integrity?)? {
-        for (_, dist) in distributions {
-            guard let url = dist["tarball"] as? String, Self.filename(of: url) == filename else { continue }
-            let integrity = (dist["integrity"] as? String).flatMap(Integrity.init(sri:))
-                ?? (dist["shasum"] as? String).flatMap { Integrity(algorithm: .sha1, hex: $0) }
-            return (url, integrity)
+    public func tarball(named filename: String) throws -> Tarball? {
+        try releases().lazy.compactMap(\.tarball).first { $0.filename == filename }
+    }
+
+    /// A version's document, by version or dist-tag, with its tarball pointed at `tarballBase`.
+    public func version(_ spec: String, tarballBase: String) throws -> Data? {
+        var found: Range<Int>?
+        var tags: Range<Int>?
+        func find(_ wanted: String) throws {
+            try scan { s in
+                var top = try s.beginObject()
+                while let key = try s.nextMember(&top) {
+                    if key == "dist-tags" {
+                        tags = try s.skipValue()
+                        continue
+                    }
+                    guard key == "versions", s.atObject() else {
+                        try s.skipValue()
+                        continue
+                    }
+                    var versions = try s.beginObject()
+                    while let version = try s.nextMember(&versions) {
+                        let range = try s.skipValue()
+                        if version == wanted { found = range }
+                    }
+                }
+            }
         }
-        return nil
-    }
-
-    /// A version's document, by version or dist-tag.
-    public func version(_ spec: String) -> [String: Any]? {
-        let versions = root["versions"] as? [String: Any] ?? [:]
-        if let doc = versions[spec] as? [String: Any] { return doc }
-        if let tagged = (root["dist-tags"] as? [String: Any])?[spec] as? String { return versions[tagged] as? [String: Any] }
-        return nil
-    }
-
-    /// Points every version's `dist.tarball` at `tarballBase` + file name.
-    public mutating func rewriteTarballs(to tarballBase: String) {
-        guard var versions = root["versions"] as? [String: Any] else { return }
-        for (version, value) in versions {
-            guard var doc = value as? [String: Any] else { continue }
-            doc = Self.rewritten(doc, tarballBase: tarballBase)
-            versions[version] = doc
+        try find(spec)
+        if found == nil, let tags, let tagged = (try JSONSerialization.jsonObject(with: bytes(tags)) as? [String: Any])?[spec] as? String {
+            try find(tagged)
         }
-        root["versions"] = versions
+        guard let found, var doc = try JSONSerialization.jsonObject(with: bytes(found)) as? [String: Any] else { return nil }
+        if var dist = doc["dist"] as? [String: Any], let url = dist["tarball"] as? String {
+            dist["tarball"] = tarballBase + Self.filename(of: url)
+            doc["dist"] = dist
+        }
+        return try JSONSerialization.data(withJSONObject: doc, options: [.withoutEscapingSlashes])
     }
 
-    /// A version document with its `dist.tarball` pointed at `tarballBase` + file name.
-    public static func rewritten(_ versionDoc: [String: Any], tarballBase: String) -> [String: Any] {
-        var doc = versionDoc
-        guard var dist = doc["dist"] as? [String: Any], let url = dist["tarball"] as? String else { return doc }
-        dist["tarball"] = tarballBase + filename(of: url)
-        doc["dist"] = dist
-        return doc
+    // MARK: Rendering
+
+    /// The document with every version's `dist.tarball` pointed at `tarballBase` + file name,
+    /// everything else byte for byte as upstream sent it; `abbreviated` cuts it down to the
+    /// abbreviated form (`application/vnd.npm.install-v1+json`): `name`, `modified`,
+    /// `dist-tags` and, for each version, the fields installing needs, with `hasInstallScript`
+    /// set when the version has an install, preinstall or postinstall script. An abbreviated
+    /// document stays as it is.
+    public func rendered(tarballBase: String, abbreviated: Bool) throws -> ByteBuffer {
+        var out = JSONOutput(capacity: abbreviated ? body.readableBytes / 8 : body.readableBytes + body.readableBytes / 16)
+        try scan { s in
+            var top = try s.beginObject()
+            out.raw("{")
+            var first = true
+            var sawModified = false
+            var timeModified: Range<Int>?
+            while let key = try s.nextMember(&top) {
+                if key == "versions", s.atObject() {
+                    out.key(key, first: &first)
+                    try Self.renderVersions(&s, into: &out, tarballBase: tarballBase, abbreviated: abbreviated)
+                } else if !abbreviated || ["name", "dist-tags", "modified"].contains(key) {
+                    if key == "modified" { sawModified = true }
+                    out.key(key, first: &first)
+                    out.raw(s.slice(try s.skipValue()))
+                } else if key == "time", s.atObject() {
+                    var time = try s.beginObject()
+                    while let field = try s.nextMember(&time) {
+                        let value = try s.skipValue()
+                        if field == "modified" { timeModified = value }
+                    }
+                } else {
+                    try s.skipValue()
+                }
+            }
+            if abbreviated, !sawModified, let timeModified {
+                out.key("modified", first: &first)
+                out.raw(s.slice(timeModified))
+            }
+            out.raw("}")
+        }
+        return out.buffer
     }
 
     /// The fields of a version that the abbreviated form keeps: what installing needs
@@ -88,35 +186,122 @@ public struct Packument: @unchecked Sendable {
         "bin", "directories", "engines", "cpu", "os", "libc", "funding", "_hasShrinkwrap", "hasInstallScript",
     ]
 
-    /// The abbreviated form (`application/vnd.npm.install-v1+json`) of this document: `name`,
-    /// `modified`, `dist-tags` and, for each version, the fields installing needs, with
-    /// `hasInstallScript` set when the version has an install, preinstall or postinstall script.
-    /// An abbreviated document stays as it is.
-    public func abbreviated() -> Packument {
-        var short: [String: Any] = [:]
-        for key in ["name", "dist-tags", "modified"] { if let value = root[key] { short[key] = value } }
-        if short["modified"] == nil, let modified = (root["time"] as? [String: Any])?["modified"] { short["modified"] = modified }
-        var versions: [String: Any] = [:]
-        for (version, value) in root["versions"] as? [String: Any] ?? [:] {
-            guard let doc = value as? [String: Any] else { continue }
-            var kept = doc.filter { Self.abbreviatedVersionFields.contains($0.key) }
-            if kept["hasInstallScript"] == nil, let scripts = doc["scripts"] as? [String: Any],
-                ["preinstall", "install", "postinstall"].contains(where: { scripts[$0] != nil })
-            {
-                kept["hasInstallScript"] = true
+    /// The scripts that make a version's `hasInstallScript` true.
+    static let installScripts: Set<String> = ["preinstall", "install", "postinstall"]
+
+    private static func renderVersions(_ s: inout JSONScanner, into out: inout JSONOutput, tarballBase: String, abbreviated: Bool) throws {
+        var versions = try s.beginObject()
+        out.raw("{")
+        var firstVersion = true
+        while let version = try s.nextMember(&versions) {
+            guard s.atObject() else {
+                // Not a version document: kept as it is in the full form, dropped from the abbreviated one.
+                let value = try s.skipValue()
+                if !abbreviated {
+                    out.key(version, first: &firstVersion)
+                    out.raw(s.slice(value))
+                }
+                continue
             }
-            versions[version] = kept
+            out.key(version, first: &firstVersion)
+            var doc = try s.beginObject()
+            out.raw("{")
+            var first = true
+            var installs = false
+            var flagged = false
+            while let field = try s.nextMember(&doc) {
+                if abbreviated, field == "scripts", s.atObject() {
+                    var scripts = try s.beginObject()
+                    while let script = try s.nextMember(&scripts) {
+                        try s.skipValue()
+                        if installScripts.contains(script) { installs = true }
+                    }
+                    continue
+                }
+                if abbreviated, !abbreviatedVersionFields.contains(field) {
+                    try s.skipValue()
+                    continue
+                }
+                if field == "hasInstallScript" { flagged = true }
+                out.key(field, first: &first)
+                guard field == "dist", s.atObject() else {
+                    out.raw(s.slice(try s.skipValue()))
+                    continue
+                }
+                var dist = try s.beginObject()
+                out.raw("{")
+                var firstDist = true
+                while let name = try s.nextMember(&dist) {
+                    out.key(name, first: &firstDist)
+                    if name == "tarball", let url = try s.stringValue() {
+                        out.string(tarballBase + filename(of: url))
+                    } else if name == "tarball" {
+                        out.raw("null")
+                    } else {
+                        out.raw(s.slice(try s.skipValue()))
+                    }
+                }
+                out.raw("}")
+            }
+            if installs, !flagged {
+                out.key("hasInstallScript", first: &first)
+                out.raw("true")
+            }
+            out.raw("}")
         }
-        short["versions"] = versions
-        return Packument(root: short)
+        out.raw("}")
     }
 
-    /// A packument over an already parsed top-level object.
-    init(root: [String: Any]) { self.root = root }
+    // MARK: Helpers
 
-    /// The document as JSON.
-    public func data() throws -> Data {
-        try JSONSerialization.data(withJSONObject: root, options: [.withoutEscapingSlashes])
+    /// Reads one version's document (the scanner is at its opening brace).
+    private static func release(_ version: String, _ s: inout JSONScanner) throws -> Release {
+        var release = Release(version: version, deprecated: false)
+        var url: String?
+        var sri: String?
+        var shasum: String?
+        var doc = try s.beginObject()
+        while let field = try s.nextMember(&doc) {
+            switch field {
+            case "deprecated":
+                release.deprecated = try s.stringValue() != nil
+            case "dist" where s.atObject():
+                var dist = try s.beginObject()
+                while let name = try s.nextMember(&dist) {
+                    switch name {
+                    case "tarball": url = try s.stringValue()
+                    case "integrity": sri = try s.stringValue()
+                    case "shasum": shasum = try s.stringValue()
+                    case "size": release.size = Int64(String(decoding: s.slice(try s.skipValue()), as: UTF8.self))
+                    default: try s.skipValue()
+                    }
+                }
+            default:
+                try s.skipValue()
+            }
+        }
+        if let url {
+            let integrity = sri.flatMap(Integrity.init(sri:)) ?? shasum.flatMap { Integrity(algorithm: .sha1, hex: $0) }
+            release.tarball = Tarball(filename: filename(of: url), url: url, integrity: integrity)
+        }
+        return release
+    }
+
+    /// Runs `work` over the document and checks that nothing follows it.
+    private func scan(_ work: (inout JSONScanner) throws -> Void) throws {
+        do {
+            try body.withUnsafeReadableBytes { bytes in
+                var scanner = JSONScanner(bytes)
+                try work(&scanner)
+                try scanner.end()
+            }
+        } catch let error as LarderError where error.kind == .upstreamFailed {
+            throw LarderError(.upstreamFailed, "upstream package document \(source) is \(error.message)")
+        }
+    }
+
+    private func bytes(_ range: Range<Int>) -> Data {
+        body.getData(at: body.readerIndex + range.lowerBound, length: range.count) ?? Data()
     }
 
     /// The last path segment of a tarball URL, decoded.

@@ -103,27 +103,22 @@ public struct PyPIAdapter: Ecosystem {
             upstreams.map { $0.source(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]) }
         }
         route.validate = SimplePageValidation.projectPage
+        route.links = { document in try Self.parse(document, name: name).links }
         return route
     }
 
     /// The route of a distribution file (or its PEP 658 `.metadata` file) of project `project`.
-    /// It comes from where the project page links it, under the rules (credentials, hosts) of
-    /// the upstream that served the page.
+    /// It comes from where the project page links it (recorded when the page was stored), under
+    /// the rules (credentials, hosts) of the upstream that served the page.
     public func fileRoute(project: String, filename: String, engine: Engine) throws -> Route {
         let upstreams = try configuredUpstreams()
         let pageRoute = try projectRoute(project, request: nil)
         return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, contentType: Self.contentType(of: filename)) {
-            let (link, upstreamID) = try await engine.withMetadata(pageRoute) { document -> ((url: String, integrity: Integrity?)?, String?) in
-                let page = try Self.parse(document, name: project)
-                if let file = page.file(named: filename) { return ((file.url, file.integrity), document.entry.upstream) }
-                if filename.hasSuffix(".metadata"), let file = page.file(named: String(filename.dropLast(".metadata".count))), let hashes = file.coreMetadata {
-                    return ((file.url + ".metadata", Integrity.strongest(of: hashes)), document.entry.upstream)
-                }
-                return (nil, document.entry.upstream)
+            guard let found = try await engine.artifactLink(pageRoute, named: filename) else {
+                throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream")
             }
-            guard let link else { throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream") }
-            guard let upstream = upstreams.upstream(withID: upstreamID) else { return [] }
-            return [Source(request: try upstream.request(url: link.url), integrity: link.integrity)]
+            guard let upstream = upstreams.upstream(withID: found.upstream) else { return [] }
+            return [Source(request: try upstream.request(url: found.link.url), integrity: found.link.integrity)]
         }
     }
 

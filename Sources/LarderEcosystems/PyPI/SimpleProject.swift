@@ -24,6 +24,18 @@ public struct SimpleProject: Sendable, Equatable {
 
     /// The file named `filename`.
     public func file(named filename: String) -> SimpleFile? { files.first { $0.filename == filename } }
+
+    /// What a miss needs of each file: its URL and strongest digest, and for files with PEP 658
+    /// core metadata, the `.metadata` file beside it.
+    public var links: [ArtifactLink] {
+        files.flatMap { file -> [ArtifactLink] in
+            var links = [ArtifactLink(name: file.filename, url: file.url, integrity: file.integrity)]
+            if let hashes = file.coreMetadata {
+                links.append(ArtifactLink(name: file.filename + ".metadata", url: file.url + ".metadata", integrity: Integrity.strongest(of: hashes)))
+            }
+            return links
+        }
+    }
 }
 
 /// One distribution file on a project page.

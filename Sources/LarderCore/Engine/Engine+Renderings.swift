@@ -1,0 +1,111 @@
+import CompressNIO
+import Crypto
+import Foundation
+import NIOCore
+
+extension Engine {
+    /// Renderings smaller than this are sent as they are: gzip would save next to nothing.
+    static let gzipThreshold = 1024
+
+    /// The most renderings kept per document (media types, base URLs, compressed or not). Without
+    /// a configured `base_url` the base URL comes from the Host header, so a client could
+    /// otherwise make Larder store one rendering per host name it invents; beyond this many the
+    /// oldest are removed.
+    static let maxRenderingsPerDocument = 16
+
+    /// The key prefix of the renderings of the document stored under `documentKey`. U+0001
+    /// separates the parts: no route key contains it, and unlike NUL it survives SQLite's
+    /// C strings.
+    static func renderingPrefix(_ documentKey: String) -> String {
+        documentKey + "\u{1}render\u{1}"
+    }
+
+    /// The stored rendering of `document` by `presenter`, gzip-compressed when `gzip` allows and
+    /// it pays: made once per version of the document and variant (concurrent requests share
+    /// the work), stored as a blob and served from the store like an artifact, from memory when
+    /// small. Nil when a blob it needs vanished (the caller asks again).
+    func storedRendering(_ route: Route, presenter: MetadataPresenter, document: CacheEntry, provenance: MetadataDocument.Provenance, gzip: Bool) async throws -> CacheEntry? {
+        let key = Self.renderingPrefix(route.key) + document.digest + "\u{1}" + presenter.variant
+        let plain = try await renderOnce(key, documentKey: route.key, document: document) {
+            try await self.withMetadataMemory(document.size, factor: route.parseMemoryFactor) {
+                guard let body = try await self.smallBlob(document) else { return nil }
+                let made = try presenter.render(MetadataDocument(
+                    body: body, contentType: document.contentType, sourceURL: document.sourceURL, entry: document,
+                    isStale: provenance == .stale, provenance: provenance))
+                return (made.body, made.contentType, [:])
+            }
+        }
+        guard let plain else { return nil }
+        guard gzip, plain.size >= Self.gzipThreshold else { return plain }
+        return try await renderOnce(key + "\u{1}gzip", documentKey: route.key, document: document) {
+            // The rendering and its compressed form are in memory together.
+            try await self.withMetadataMemory(plain.size, factor: 2) {
+                guard var body = try await self.smallBlob(plain) else { return nil }
+                do {
+                    return (try body.compress(with: .gzip()), plain.contentType, ["content-encoding": "gzip"])
+                } catch {
+                    throw LarderError(.internalError, "could not compress a rendering of \(route.key): \(error)")
+                }
+            }
+        }
+    }
+
+    /// The entry stored under `key`, or the one `make` produces, stored; one `make` per key at a
+    /// time across concurrent requests, run to its end even when its requests are gone.
+    private func renderOnce(
+        _ key: String, documentKey: String, document: CacheEntry,
+        make: @escaping @Sendable () async throws -> (body: ByteBuffer, contentType: String?, headers: [String: String])?
+    ) async throws -> CacheEntry? {
+        if let stored = try await lookup(key) { return stored }
+        let task = renderFlights.withLock { flights in
+            if let running = flights[key] { return running }
+            let task = Task<CacheEntry?, any Error> {
+                defer { _ = self.renderFlights.withLock { $0.removeValue(forKey: key) } }
+                guard let made = try await make() else { return nil }
+                return try await self.storeRendering(made, key: key, documentKey: documentKey, document: document)
+            }
+            flights[key] = task
+            return task
+        }
+        return try await task.value
+    }
+
+    /// Writes a rendering to the store and indexes it under `key`.
+    private func storeRendering(_ made: (body: ByteBuffer, contentType: String?, headers: [String: String]), key: String, documentKey: String, document: CacheEntry) async throws -> CacheEntry {
+        let path = try blobs.makeStagingPath()
+        do {
+            let file = try PosixFile.create(path)
+            try await file.write(made.body, at: 0)
+            let digest = made.body.withUnsafeReadableBytes { SHA256.hash(data: $0).hexDigest }
+            let size = Int64(made.body.readableBytes)
+            let now = Date()
+            let entry = CacheEntry(
+                key: key, ecosystem: document.ecosystem, kind: .metadata, digest: digest, size: size, contentType: made.contentType,
+                etag: nil, lastModified: nil, sourceURL: document.sourceURL, fetchedAt: now, storedAt: now, upstream: document.upstream,
+                headers: made.headers)
+            try await commit(Staged(path: path, file: file, size: size, digests: [.sha256: digest]), entry: entry, replace: false)
+            if made.body.readableBytes <= configuration.memoryObjectLimit { hot.set(digest, made.body, cost: made.body.readableBytes) }
+            await limitRenderings(of: documentKey, current: document.digest)
+            return entry
+        } catch {
+            unlink(path)
+            throw error
+        }
+    }
+
+    /// Removes the renderings of the document under `documentKey` that were made from another
+    /// version of it than `current` (nil: every one), and the oldest beyond
+    /// `maxRenderingsPerDocument`.
+    func limitRenderings(of documentKey: String, current: String?) async {
+        let prefix = Self.renderingPrefix(documentKey)
+        do {
+            let stored = try await index.entries(withKeyPrefix: prefix, limit: 1_000)
+            let outdated = stored.filter { entry in current.map { !entry.key.hasPrefix(prefix + $0) } ?? true }
+            let kept = stored.filter { entry in !outdated.contains { $0.key == entry.key } }
+            let surplus = kept.sorted { $0.storedAt < $1.storedAt }.dropLast(Self.maxRenderingsPerDocument)
+            for entry in outdated + surplus { await discard(entry) }
+        } catch {
+            logger.warning("could not remove outdated renderings", metadata: ["key": "\(documentKey)", "error": "\(error)"])
+        }
+    }
+}
