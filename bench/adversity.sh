@@ -22,29 +22,16 @@ LPID=$!
 PIDS+=($LPID)
 wait_port $LARDER
 
-rss() { echo $(( $(awk '/VmRSS/ {print $2}' /proc/$LPID/status) / 1024 )); }
-# peak_rss_during CMD...: runs CMD while sampling Larder's resident memory; prints the peak in MiB.
-peak_rss_during() {
-  local peak=0 now
-  "$@" &
-  local job=$!
-  while kill -0 $job 2>/dev/null; do
-    now=$(rss); [ "$now" -gt "$peak" ] && peak=$now
-    sleep 0.1
-  done
-  wait $job
-  echo $peak
-}
 eight() {  # eight KIND: 8 concurrent requests for /npm/KIND-1..8; prints their statuses
   for i in $(seq 1 8); do curl -s -o /dev/null -w '%{http_code}\n' --max-time 300 "http://127.0.0.1:$LARDER/npm/$1-$i" > "$OUT/adversity/$1-$i.status" & done
   wait
 }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%F)"
-echo "Larder RSS at rest: $(rss) MiB; metadata_memory_mb $BUDGET_MB, max_metadata_mb 256"
-peak=$(peak_rss_during eight endless)
+echo "Larder RSS at rest: $(rss $LPID) MiB; metadata_memory_mb $BUDGET_MB, max_metadata_mb 256"
+peak=$(peak_rss_during $LPID eight endless)
 echo "8 endless answers at once: peak RSS $peak MiB; statuses: $(cat "$OUT"/adversity/endless-*.status | sort | uniq -c | xargs)"
-peak=$(peak_rss_during eight big)
+peak=$(peak_rss_during $LPID eight big)
 echo "8 valid 60 MiB documents at once: peak RSS $peak MiB; statuses: $(cat "$OUT"/adversity/big-*.status | sort | uniq -c | xargs)"
 echo "goal: peak under $((BUDGET_MB + 100)) MiB plus memory_cache_mb (256 MiB of cached objects and renderings)"
 

@@ -25,23 +25,10 @@ for f in f10k f1m f16m; do
   printf '%-8s %14s %14s %8.2f\n' "$f" "$n" "$l" "$(echo "$l / $n" | bc -l)"
 done
 
-# peak_rss_during CMD...: runs CMD while sampling Larder's resident memory; prints the peak in MiB.
-peak_rss_during() {
-  local peak=0 rss
-  "$@" &
-  local job=$!
-  while kill -0 $job 2>/dev/null; do
-    rss=$(awk '/VmRSS/ {print $2}' /proc/$LPID/status)
-    [ "$rss" -gt "$peak" ] && peak=$rss
-    sleep 0.2
-  done
-  wait $job
-  echo $((peak / 1024))
-}
 twenty() {
   for _ in $(seq 1 20); do curl -sf -o /dev/null "http://127.0.0.1:$LARDER/npm/bench-files/-/f1g.tgz" & done
   wait
 }
 echo "larder RSS before: $(( $(awk '/VmRSS/ {print $2}' /proc/$LPID/status) / 1024 )) MiB"
-echo "peak RSS, 20 clients, 1 GiB, cold: $(peak_rss_during twenty) MiB"
-echo "peak RSS, 20 clients, 1 GiB, warm: $(peak_rss_during twenty) MiB"
+echo "peak RSS, 20 clients, 1 GiB, cold: $(peak_rss_during $LPID twenty) MiB"
+echo "peak RSS, 20 clients, 1 GiB, warm: $(peak_rss_during $LPID twenty) MiB"

@@ -50,7 +50,7 @@ http {
     listen 127.0.0.1:$port;
     root $www;
     location = /npm/bench-files { default_type application/json; alias $www/npm/bench-files.json; }
-    location ~ ^/npm/(sbom-pkg-[0-9]+)$ { default_type application/json; try_files /npm/\$1.json =404; }
+    location ~ ^/npm/([a-z0-9-]+)$ { default_type application/json; try_files /npm/\$1.json =404; }
   }
 }
 CONF
@@ -61,3 +61,21 @@ CONF
 
 # rps URL: requests per second wrk measures (2 threads, 32 connections, 10 s).
 rps() { wrk -t2 -c32 -d"${WRK_SECONDS:-10}"s "$1" | awk '/Requests\/sec/ {print $2}'; }
+
+# rss PID: resident memory of PID in MiB.
+rss() { echo $(( $(awk '/VmRSS/ {print $2}' /proc/"$1"/status) / 1024 )); }
+
+# peak_rss_during PID CMD...: runs CMD while sampling PID's resident memory every 0.1 s; prints
+# the peak in MiB.
+peak_rss_during() {
+  local pid=$1 peak=0 now
+  shift
+  "$@" &
+  local job=$!
+  while kill -0 $job 2>/dev/null; do
+    now=$(rss "$pid"); [ "$now" -gt "$peak" ] && peak=$now
+    sleep 0.1
+  done
+  wait $job
+  echo $peak
+}

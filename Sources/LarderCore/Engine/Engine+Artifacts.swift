@@ -135,8 +135,8 @@ extension Engine {
         return .stream((range == nil ? verifying(chunks, entry: entry) : chunks).limitingInFlight(to: Engine.inFlightLimit))
     }
 
-    /// A small blob, from memory, or read once into memory and verified; nil when missing or
-    /// corrupt (dropped or quarantined).
+    /// A blob read whole: from memory, or read and verified (and kept in memory when it is small
+    /// enough); nil when missing or corrupt (dropped or quarantined).
     func smallBlob(_ entry: CacheEntry) async throws -> ByteBuffer? {
         if let buffer = hot.get(entry.digest) { return buffer }
         guard let handle = try await openIntact(entry) else { return nil }
@@ -146,7 +146,8 @@ extension Engine {
             await quarantine(entry, reason: "its bytes hash to \(digest)")
             return nil
         }
-        hot.set(entry.digest, buffer, cost: buffer.readableBytes)
+        // Large documents are read whole to be parsed, but only small objects stay in memory.
+        if buffer.readableBytes <= configuration.memoryObjectLimit { hot.set(entry.digest, buffer, cost: buffer.readableBytes) }
         return buffer
     }
 
