@@ -44,3 +44,26 @@ public enum NpmIntegrity: Sendable {
     /// Only the legacy `dist.shasum` (SHA-1).
     case shasumOnly
 }
+
+extension FixtureRegistry {
+    /// Publishes a package whose document is large, as those of packages with thousands of
+    /// releases are: `version` (with `file`) is the latest, and `fillerVersions` older versions
+    /// (`0.0.N`, pointing at the same tarball) each carry a readme of `fillerBytes`, which the
+    /// abbreviated form drops. Returns the document's size.
+    @discardableResult
+    public func publishLargeNpm(name: String, version: String, file: PackageFile, fillerVersions: Int, fillerBytes: Int) -> Int {
+        let tarballPath = "/\(name)/-/\(file.filename)"
+        set(tarballPath, body: ByteBuffer(bytes: file.data))
+        let readme = String(repeating: "Release notes that nobody installing needs. ", count: fillerBytes / 44 + 1).prefix(fillerBytes)
+        let dist = #"{"tarball": "\#(url + tarballPath)", "integrity": "\#(file.sri512)", "shasum": "\#(file.sha1)"}"#
+        var body = ByteBuffer()
+        body.writeString(#"{"name": "\#(name)", "dist-tags": {"latest": "\#(version)"}, "time": {"modified": "2026-11-01T00:00:00.000Z"}, "versions": {"#)
+        for n in 0..<fillerVersions {
+            body.writeString(#""0.0.\#(n)": {"name": "\#(name)", "version": "0.0.\#(n)", "readme": "\#(readme)", "scripts": {"test": "node test.js"}, "dist": \#(dist)}, "#)
+        }
+        body.writeString(#""\#(version)": {"name": "\#(name)", "version": "\#(version)", "description": "the latest", "dist": \#(dist)}}}"#)
+        let size = body.readableBytes
+        set("/\(name)", body: body, contentType: "application/json", etag: "\"large-\(fillerVersions)-\(fillerBytes)\"")
+        return size
+    }
+}

@@ -39,6 +39,52 @@ struct NpmClientTests {
         await larder.stop()
     }
 
+    @Test("npm installs a package whose document is tens of MB from its abbreviated form, npm view reads the full one, curl gets it gzipped; warm and with the upstream stopped")
+    func largeDocument() async throws {
+        let upstream = try await FixtureRegistry()
+        let big = try await PackageBuilder.npmTarball(name: "larder-big", version: "2.0.0")
+        let size = upstream.publishLargeNpm(name: "larder-big", version: "2.0.0", file: big, fillerVersions: 2_700, fillerBytes: 8_000)
+        #expect(size > 20 << 20)
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.engine.metadataTTL = .seconds(0)
+        }
+        let registry = "\(larder.url)/npm/"
+        let project = TestLarder.temporaryDirectory("npm-big")
+        defer { try? FileManager.default.removeItem(atPath: project) }
+        let env = ["HOME": project, "npm_config_userconfig": project + "/.npmrc-none", "npm_config_globalconfig": project + "/.npmrc-global-none", "npm_config_update_notifier": "false"]
+        func npm(_ arguments: [String], cache: String) async throws -> String {
+            try await Shell.run(["npm"] + arguments + ["--registry", registry, "--cache", project + "/" + cache, "--no-audit", "--no-fund"], in: project, environment: env, clean: true)
+        }
+        try Data(#"{"name": "consumer", "version": "1.0.0", "private": true}"#.utf8).write(to: URL(fileURLWithPath: project + "/package.json"))
+
+        _ = try await npm(["install", "--prefer-online", "larder-big"], cache: "cache-1")
+        let installed = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: project + "/node_modules/larder-big/package.json"))) as? [String: Any]
+        #expect(installed?["version"] as? String == "2.0.0")
+        let viewed = try await npm(["view", "larder-big@2.0.0", "dist.tarball"], cache: "cache-2")
+        #expect(viewed.trimmingCharacters(in: .whitespacesAndNewlines) == registry + "larder-big/-/" + big.filename)
+
+        // What npm asked for is a small part of the document, and gzip makes it smaller still.
+        func curl(_ arguments: [String]) async throws -> String {
+            try await Shell.run(["curl", "-sS", "-f", "-o", project + "/body", "-w", "%{size_download}"] + arguments + [registry + "larder-big"], clean: true)
+        }
+        let abbreviatedType = "Accept: application/vnd.npm.install-v1+json"
+        let abbreviated = try #require(Int(try await curl(["-H", abbreviatedType])))
+        let plain = try Data(contentsOf: URL(fileURLWithPath: project + "/body"))
+        #expect(abbreviated * 10 < size)
+        let zipped = try #require(Int(try await curl(["-H", abbreviatedType, "--compressed"])))
+        #expect(zipped * 5 < abbreviated)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: project + "/body")) == plain)
+
+        await upstream.stop()
+        try FileManager.default.removeItem(atPath: project + "/node_modules")
+        try FileManager.default.removeItem(atPath: project + "/package-lock.json")
+        _ = try await npm(["install", "--prefer-online", "larder-big"], cache: "cache-3")
+        #expect(FileManager.default.fileExists(atPath: project + "/node_modules/larder-big/package.json"))
+        #expect(try await larder.engine.currentStats()["npm"]?.staleServed ?? 0 > 0)
+        await larder.stop()
+    }
+
     static func install(registry: String) async throws {
         let project = TestLarder.temporaryDirectory("npm-project")
         defer { try? FileManager.default.removeItem(atPath: project) }
