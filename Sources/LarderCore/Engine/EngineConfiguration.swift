@@ -11,7 +11,7 @@ public struct EngineConfiguration: Sendable {
     /// Largest metadata document accepted from upstream.
     public var maxMetadataBytes: Int = 256 << 20
     /// Memory shared by all requests for metadata documents being validated, parsed or
-    /// rendered (each reserves twelve times its size while it is).
+    /// rendered (each reserves `Route.parseMemoryFactor` times its size while it is).
     public var metadataMemoryBytes: Int = 1 << 30
     /// How long a revalidation of expired metadata is awaited before the stored copy is served
     /// stale (the revalidation goes on in the background).
