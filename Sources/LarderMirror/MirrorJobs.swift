@@ -159,10 +159,8 @@ public final class MirrorJobs: Sendable {
         for text in job.purls {
             if let purl = try? PackageURL(parsing: text, lenient: true) { purls.append(purl) }
         }
-        let plan = await MirrorPlanner(engine: engine, catalogs: catalogs).plan(purls, problems: problems, concurrency: job.concurrency)
-        update(id) { job in
-            job.progress.total = plan.artifacts.count
-            for problem in plan.problems {
+        @Sendable func count(_ problems: [MirrorProblem], in job: inout MirrorJob) {
+            for problem in problems {
                 if problem.kind == .failed {
                     job.progress.failed += 1
                     job.note(problem.description)
@@ -171,20 +169,30 @@ public final class MirrorJobs: Sendable {
                 }
             }
         }
-        let summary = await MirrorRunner.run(plan, engine: engine, concurrency: job.concurrency) { event in
-            self.update(id) { job in
-                job.progress.done = event.done
-                switch event.outcome {
-                case .fetched(let bytes):
-                    job.progress.fetched += 1
-                    job.progress.bytes += bytes
-                case .skipped, .absent: job.progress.skipped += 1
-                case .failed(let reason):
-                    job.progress.failed += 1
-                    job.note("\(event.artifact.package) \(event.artifact.filename): \(reason)")
+        update(id) { count(problems, in: &$0) }
+        let summary = await MirrorRunner.run(
+            purls, planner: MirrorPlanner(engine: engine, catalogs: catalogs), engine: engine, concurrency: job.concurrency,
+            planned: { part in
+                self.update(id) { job in
+                    job.progress.total += part.artifacts.count
+                    count(part.problems, in: &job)
+                }
+            },
+            progress: { event in
+                self.update(id) { job in
+                    job.progress.done = event.done
+                    switch event.outcome {
+                    case .fetched(let bytes):
+                        job.progress.fetched += 1
+                        job.progress.bytes += bytes
+                    case .skipped, .absent: job.progress.skipped += 1
+                    case .failed(let reason):
+                        job.progress.failed += 1
+                        job.note("\(event.artifact.package) \(event.artifact.filename): \(reason)")
+                    }
                 }
             }
-        }
+        ).summary
         let cancelled = Task.isCancelled
         saver.cancel()
         await saver.value

@@ -45,7 +45,9 @@ public struct MirrorPlanner: Sendable {
         return plan
     }
 
-    private func planOne(_ purl: PackageURL) async -> MirrorPlan {
+    /// Plans one package URL: its metadata cached, its artifacts selected; what goes wrong is a
+    /// problem of the plan.
+    func planOne(_ purl: PackageURL) async -> MirrorPlan {
         var plan = MirrorPlan()
         do {
             try await add(purl, to: &plan)

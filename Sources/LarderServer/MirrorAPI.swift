@@ -93,7 +93,7 @@ struct MirrorAPI: Sendable {
         guard object["purls"] != nil || object["sbom"] != nil || object["lockfile"] != nil else {
             throw LarderError.badRequest("name something to mirror: purls, sbom or lockfile")
         }
-        let concurrency = object["concurrency"].map { $0 as? Int } ?? 4
+        let concurrency = object["concurrency"].map { $0 as? Int } ?? MirrorRunner.defaultConcurrency
         guard let concurrency, (1...64).contains(concurrency) else { throw LarderError.badRequest("concurrency must be a whole number from 1 to 64") }
         let job = try await jobs.submit(inputs, concurrency: concurrency)
         var response = try Self.json(job, status: 202)

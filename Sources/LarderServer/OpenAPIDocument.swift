@@ -1,3 +1,5 @@
+import LarderMirror
+
 /// The OpenAPI 3.1 description of Larder's own HTTP API, served at `/openapi.json`. Tests check
 /// that the server's answers match it.
 enum OpenAPIDocument {
@@ -57,7 +59,7 @@ enum OpenAPIDocument {
             "purls": {"type": "array", "items": {"type": "string"}, "description": "Package URLs; without a version every version, with a range every matching version"},
             "sbom": {"description": "An SBOM: a CycloneDX or SPDX JSON object, or a string holding JSON, XML or SPDX tag-value", "type": ["object", "string"]},
             "lockfile": {"type": "object", "required": ["content"], "properties": {"filename": {"type": "string"}, "content": {"type": "string"}}},
-            "concurrency": {"type": "integer", "minimum": 1, "maximum": 64, "default": 4}}},
+            "concurrency": {"type": "integer", "minimum": 1, "maximum": 64, "default": \#(MirrorRunner.defaultConcurrency)}}},
           "Progress": {"type": "object", "required": ["total", "done", "fetched", "skipped", "failed", "notMirrorable", "bytes"],
             "properties": {"total": {"type": "integer"}, "done": {"type": "integer"}, "fetched": {"type": "integer"}, "skipped": {"type": "integer"}, "failed": {"type": "integer"}, "notMirrorable": {"type": "integer"}, "bytes": {"type": "integer"}}},
           "MirrorJob": {"type": "object", "required": ["id", "state", "purls", "inputProblems", "concurrency", "progress", "errors", "createdAt"], "properties": {

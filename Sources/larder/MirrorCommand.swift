@@ -25,8 +25,8 @@ struct MirrorCommand: AsyncParsableCommand {
     var lockfiles: [String] = []
     @Flag(name: .customLong("dry-run"), help: "List what would be fetched, with sizes where the metadata gives them, and fetch nothing.")
     var dryRun = false
-    @Option(help: "Downloads at a time.")
-    var concurrency = 4
+    @Option(help: "Upstream requests at a time (package documents and downloads share them).")
+    var concurrency = MirrorRunner.defaultConcurrency
     @OptionGroup var settings: SettingsOptions
 
     func validate() throws {
@@ -66,11 +66,11 @@ struct MirrorCommand: AsyncParsableCommand {
 
         let stack = try LarderStack(configuration: configuration, logger: Logger(label: "larder"))
         let output = MirrorOutput(terminal: isatty(STDOUT_FILENO) == 1)
-        output.line("planning \(inputs.purls.count) package\(inputs.purls.count == 1 ? "" : "s")…")
-        let plan = await MirrorPlanner(engine: stack.engine, catalogs: stack.catalogs).plan(inputs.purls, problems: inputs.problems, concurrency: concurrency)
-        for problem in plan.problems { output.line("\(problem.kind == .failed ? "failed" : "not mirrored"): \(problem)") }
-
+        let planner = MirrorPlanner(engine: stack.engine, catalogs: stack.catalogs)
         if dryRun {
+            output.line("planning \(inputs.purls.count) package\(inputs.purls.count == 1 ? "" : "s")…")
+            let plan = await planner.plan(inputs.purls, problems: inputs.problems, concurrency: concurrency)
+            for problem in plan.problems { output.line(Self.describe(problem)) }
             for artifact in plan.artifacts {
                 output.line("\(artifact.cached ? "cached" : "would fetch") \(artifact.package) \(artifact.filename)\(artifact.size.map { " (\(byteCountText($0)))" } ?? "")")
             }
@@ -81,14 +81,24 @@ struct MirrorCommand: AsyncParsableCommand {
             return
         }
 
-        let summary = await MirrorRunner.run(plan, engine: stack.engine, concurrency: concurrency) { event in output.report(event) }
+        output.line("mirroring \(inputs.purls.count) package\(inputs.purls.count == 1 ? "" : "s"), \(concurrency) requests at a time…")
+        for problem in inputs.problems { output.line(Self.describe(problem)) }
+        let run = await MirrorRunner.run(
+            inputs.purls, problems: inputs.problems, planner: planner, engine: stack.engine, concurrency: concurrency,
+            planned: { part in for problem in part.problems { output.line(Self.describe(problem)) } },
+            progress: { event in output.report(event) })
         await stack.engine.shutdown()
         output.finish()
+        let (plan, summary) = (run.plan, run.summary)
         for (artifact, reason) in summary.failed { output.line("failed: \(artifact.package) \(artifact.filename): \(reason)") }
         let failedInputs = plan.problems.filter { $0.kind == .failed }.count
         let unsupported = plan.problems.count - failedInputs
         output.line("fetched \(summary.fetched) (\(byteCountText(summary.bytes))), skipped \(summary.skipped) already cached\(summary.absent > 0 ? ", \(summary.absent) optional files not upstream" : ""), failed \(summary.failed.count + failedInputs), not mirrorable \(unsupported); \(plan.metadataDocuments) metadata documents cached")
         if !summary.failed.isEmpty || failedInputs > 0 { throw ExitCode.failure }
+    }
+
+    static func describe(_ problem: MirrorProblem) -> String {
+        "\(problem.kind == .failed ? "failed" : "not mirrored"): \(problem)"
     }
 
     static func read(_ path: String) throws -> Data {

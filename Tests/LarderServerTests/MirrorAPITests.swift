@@ -135,6 +135,34 @@ struct MirrorAPITests {
         await upstream.stop()
     }
 
+    @Test("planning and fetching overlap: a package's tarball is fetched while another package's document is still awaited")
+    func pipelined() async throws {
+        let upstream = try await Self.upstream()
+        let gate = FixtureGate()
+        upstream.set("/held/-/held-1.0.0.tgz", body: ByteBuffer(repeating: 3, count: 4000))
+        upstream.set("/held", .init(body: ByteBuffer(string: #"{"name": "held", "versions": {"1.0.0": {"name": "held", "version": "1.0.0", "dist": {"tarball": "\#(upstream.url)/held/-/held-1.0.0.tgz"}}}}"#), contentType: "application/json", fault: .gate(gate)))
+        let larder = try await Self.larder(upstream)
+        try await larder.stopping(upstream) {
+            let id = try #require(try Self.job(try await Self.post(larder, #"{"purls": ["pkg:npm/held@1.0.0", "pkg:npm/fast@1.0.0"], "concurrency": 4}"#))["id"] as? String)
+            await gate.arrivals(1)
+            // With the documents of `held` still held back, `fast` is planned and its tarball fetched.
+            var fetched = false
+            for _ in 0..<200 where !fetched {
+                fetched = upstream.requests(to: "/fast/-/fast-1.0.0.tgz") == 1
+                if !fetched { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(fetched, "the tarball of a planned package waits for the planning of others")
+            #expect(upstream.requests(to: "/held/-/held-1.0.0.tgz") == 0)
+            gate.open()
+            let job = try await Self.wait(larder, id) { $0 == "done" || $0 == "failed" }
+            #expect(job["state"] as? String == "done")
+            let progress = try #require(job["progress"] as? [String: Any])
+            #expect(progress["total"] as? Int == 2)
+            #expect(progress["fetched"] as? Int == 2)
+            #expect(upstream.requests(to: "/held/-/held-1.0.0.tgz") == 1)
+        }
+    }
+
     @Test("DELETE cancels a running job")
     func cancel() async throws {
         let upstream = try await Self.upstream(slowPause: .milliseconds(200))

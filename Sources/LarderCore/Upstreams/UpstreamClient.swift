@@ -34,6 +34,9 @@ public final class UpstreamClient: Sendable {
         return header.split(separator: ",").contains { $0.split(separator: " ").contains { $0 == via } }
     }
 
+    /// The most HTTP/1 connections kept to one upstream host.
+    public static let connectionsPerHost = 64
+
     /// The most redirects followed for one request.
     static let maxRedirects = 5
 
@@ -48,6 +51,10 @@ public final class UpstreamClient: Sendable {
         // A refused connection must fail now, not be retried until the connect timeout: the
         // engine serves stale metadata instead of making clients wait.
         configuration.connectionPool.retryConnectionEstablishment = false
+        // A mirror run keeps up to 64 requests in flight to one upstream (AsyncHTTPClient's
+        // default of 8 connections per host would queue the rest behind them); kept-alive
+        // connections are reused, and HTTP/2 multiplexes them where the upstream offers it.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = Self.connectionsPerHost
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         self.timeouts = timeouts
         self.logger = logger
