@@ -17,13 +17,15 @@ PIDS+=($LPID)
 wait_port $LARDER
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%F)"
-printf '%-8s %14s %14s %8s\n' size nginx_req/s larder_req/s ratio
+printf '%-6s %11s %9s %9s %11s %9s %9s %7s %9s\n' size nginx_req/s p50_ms p99_ms larder_req/s p50_ms p99_ms ratio p99_ratio
 for f in f10k f1m f16m; do
   curl -sf -o /dev/null "http://127.0.0.1:$LARDER/npm/bench-files/-/$f.tgz"   # fill the cache
-  n=$(rps "http://127.0.0.1:$UP/npm/bench-files/-/$f.tgz")
-  l=$(rps "http://127.0.0.1:$LARDER/npm/bench-files/-/$f.tgz")
-  printf '%-8s %14s %14s %8.2f\n' "$f" "$n" "$l" "$(echo "$l / $n" | bc -l)"
+  read -r n n50 n99 nt <<<"$(wrk_stats "http://127.0.0.1:$UP/npm/bench-files/-/$f.tgz")"
+  read -r l l50 l99 lt <<<"$(wrk_stats "http://127.0.0.1:$LARDER/npm/bench-files/-/$f.tgz")"
+  printf '%-6s %11.0f %9.2f %9.2f %11.0f %9.2f %9.2f %7.2f %9.2f%s\n' "$f" "$n" "$n50" "$n99" "$l" "$l50" "$l99" \
+    "$(echo "$l / $n" | bc -l)" "$(echo "$l99 / $n99" | bc -l)" "$([ "$nt$lt" != 00 ] && echo "  timeouts: nginx $nt, larder $lt")"
 done
+[ -n "${HIT_ONLY:-}" ] && exit 0
 
 twenty() {
   for _ in $(seq 1 20); do curl -sf -o /dev/null "http://127.0.0.1:$LARDER/npm/bench-files/-/f1g.tgz" & done

@@ -62,6 +62,18 @@ CONF
 # rps URL: requests per second wrk measures (2 threads, 32 connections, 10 s).
 rps() { wrk -t2 -c32 -d"${WRK_SECONDS:-10}"s "$1" | awk '/Requests\/sec/ {print $2}'; }
 
+# wrk_stats URL: "requests/s p50_ms p99_ms timeouts" as wrk measures them (2 threads,
+# 32 connections, 10 s, a 10 s timeout so that slow answers are timed rather than dropped).
+wrk_stats() {
+  wrk -t2 -c32 -d"${WRK_SECONDS:-10}"s --timeout 10s --latency "$1" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; return v * 1000 }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /timeout/ { for (i = 1; i <= NF; i++) if ($i == "timeout") t = $(i + 1) + 0 }
+    END { printf "%s %.2f %.2f %d\n", rps, p50, p99, t }'
+}
+
 # rss PID: resident memory of PID in MiB.
 rss() { echo $(( $(awk '/VmRSS/ {print $2}' /proc/"$1"/status) / 1024 )); }
 

@@ -16,6 +16,8 @@ public struct LarderApplication: Sendable {
     public let engine: Engine
     /// The HTTP application; run it with `runService()` (signals) or in a `ServiceGroup`.
     public let application: Application<LarderResponder>
+    /// Repeated hits answered before the router (nil with debug logging).
+    let fastHits: FastHits?
 
     /// Builds Larder from `configuration`, serving `Ecosystems.all` and any `extraAdapters` (for
     /// embedding); `onServerRunning` receives the bound port.
@@ -31,13 +33,16 @@ public struct LarderApplication: Sendable {
             services.append(MirrorJobsService(jobs: jobs))
             mirrorJobs = jobs
         }
-        let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs)
+        // Hits are logged at debug: with that level on, every request goes through the router.
+        let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4)
+        let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs, fastHits: fastHits)
         self.engine = engine
+        self.fastHits = fastHits
         self.application = Application(
             responder: responder,
-            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections) },
+            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits) },
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "Larder",
+                address: .hostname(configuration.host, port: configuration.port), serverName: LarderResponder.serverName,
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

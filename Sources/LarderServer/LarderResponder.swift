@@ -16,14 +16,20 @@ public struct LarderResponder: HTTPResponder {
     let configuration: LarderConfiguration
     let logger: Logger
     let mirrorAPI: MirrorAPI?
+    let fastHits: FastHits?
 
-    /// Creates the responder; `mirrorJobs` is nil when the mirror API is off.
-    public init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, mirrorJobs: MirrorJobs? = nil) {
+    /// The `Server` header's value.
+    static let serverName = "Larder"
+
+    /// Creates the responder; `mirrorJobs` is nil when the mirror API is off, `fastHits` when
+    /// repeated hits are not answered before the router.
+    init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil) {
         self.engine = engine
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
         self.configuration = configuration
         self.logger = logger
         self.mirrorAPI = mirrorJobs.map(MirrorAPI.init(jobs:))
+        self.fastHits = fastHits
     }
 
     public func respond(to request: Request, context: Context) async throws -> Response {
@@ -35,6 +41,9 @@ public struct LarderResponder: HTTPResponder {
             answer = .error(error)
         }
         logAccess(request, answer, since: started)
+        if answer.reusable != nil, let fastHits, let target = request.head.path {
+            fastHits.keep(answer, target: target, serverName: Self.serverName)
+        }
         return Self.response(answer)
     }
 

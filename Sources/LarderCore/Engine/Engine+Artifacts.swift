@@ -116,7 +116,27 @@ extension Engine {
         headers.append(("Content-Length", "\(bytes?.count ?? Int(entry.size))"))
         if request.method == .head { return EngineResponse(status: status, headers: headers) }
         guard let body = try await body(of: entry, range: bytes) else { return nil }
-        return EngineResponse(status: status, headers: headers, body: body)
+        var response = EngineResponse(status: status, headers: headers, body: body)
+        // A whole small artifact without a hit check answers this request target the same way
+        // for as long as its entry stays: the server may keep the answer and send it again.
+        if status == 200, request.method == .get, route.hitCheck == nil, case .buffer = body {
+            response.reusable = ReusableHit(key: entry.key, digest: entry.digest, ecosystem: entry.ecosystem)
+        }
+        return response
+    }
+
+    /// Whether a reusable answer is still what the engine would send: its entry is the one in
+    /// memory (an entry dropped, replaced or quarantined is not). One lookup in memory.
+    public func isCurrent(_ hit: ReusableHit) -> Bool {
+        entries.get(hit.key)?.digest == hit.digest
+    }
+
+    /// Counts a hit answered by the server's fast path with a reusable answer of `bytes`.
+    public func recordReusedHit(_ hit: ReusableHit, bytes: Int, head: Bool) {
+        stats.record(hit.ecosystem) { s in
+            s.hits += 1
+            if !head { s.bytesServedFromCache += Int64(bytes) }
+        }
     }
 
     /// The stored bytes of `entry` (or `range` of them): from memory when small (verified when

@@ -13,6 +13,8 @@ public struct EngineService: Service {
             var rounds = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: engine.configuration.statsFlushInterval)
+                // At shutdown the sleep ends early: the engine's shutdown writes the counters.
+                if Task.isCancelled { break }
                 await engine.flushStats()
                 rounds += 1
                 // Now and then: staging files left by processes killed since the start.

@@ -16,6 +16,10 @@ public struct EngineResponse: Sendable {
     public var headers: [(String, String)]
     /// The body.
     public var body: Body
+    /// Set when this answer (status 200, the whole of an immutable entry, held in memory) may be
+    /// sent again for the same request target without asking the engine, as long as the entry
+    /// stays current (`Engine.isCurrent`): what the server's cache-hit fast path keeps.
+    public var reusable: ReusableHit?
 
     /// Creates a response.
     public init(status: Int, headers: [(String, String)] = [], body: Body = .empty) {
@@ -37,6 +41,23 @@ public struct EngineResponse: Sendable {
     /// The first value of header `name`.
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// What a reusable answer was made from: the entry it is current with.
+public struct ReusableHit: Sendable, Equatable {
+    /// The entry's cache key.
+    public var key: String
+    /// The blob the answer holds.
+    public var digest: String
+    /// The ecosystem, for the counters.
+    public var ecosystem: String
+
+    /// Creates a reusable-hit description.
+    public init(key: String, digest: String, ecosystem: String) {
+        self.key = key
+        self.digest = digest
+        self.ecosystem = ecosystem
     }
 }
 

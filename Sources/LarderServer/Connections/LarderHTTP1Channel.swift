@@ -14,15 +14,19 @@ struct LarderHTTP1Channel: HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     /// The connection timeouts.
     let timeouts: ConnectionTimeouts
+    /// Repeated cache hits answered before the router; nil to send every request to it.
+    let fastHits: FastHits?
 
-    /// A channel answering with `responder` under `timeouts`.
-    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts) {
+    /// A channel answering with `responder` under `timeouts`, repeated hits from `fastHits`.
+    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts, fastHits: FastHits?) {
         self.responder = responder
         self.timeouts = timeouts
+        self.fastHits = fastHits
     }
 
-    /// Builds the connection's pipeline: byte watcher, HTTP/1 codec, message watcher, the
-    /// conversion to HTTP types, and Hummingbird's connection state (graceful shutdown).
+    /// Builds the connection's pipeline: byte watcher, HTTP/1 codec, message watcher, the fast
+    /// path for repeated hits, the conversion to HTTP types, and Hummingbird's connection state
+    /// (graceful shutdown).
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let clock = ConnectionClock(timeouts: timeouts, channel: channel, logger: logger)
@@ -32,6 +36,7 @@ struct LarderHTTP1Channel: HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init())
             try pipeline.addHandler(MessageWatcher(clock: clock))
+            if let fastHits { try pipeline.addHandler(FastHitHandler(hits: fastHits)) }
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

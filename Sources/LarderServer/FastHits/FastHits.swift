@@ -1,0 +1,68 @@
+import Foundation
+import LarderCore
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Answers the engine gave that may be sent again (`EngineResponse.reusable`: whole, small,
+/// immutable artifacts), by request target, so that a repeated cache hit is answered by
+/// `FastHitHandler` in the connection's pipeline: no router, no adapter, no task, one lookup
+/// here and one in the engine's memory to check the entry is still current. Bounded by the
+/// bytes of the bodies it holds (which share their storage with the engine's memory cache).
+final class FastHits: Sendable {
+    /// A prepared answer.
+    struct Prepared: Sendable {
+        /// The entry it was made from.
+        var hit: ReusableHit
+        /// Status and headers, without `Date` (added when sent).
+        var head: HTTPResponseHead
+        /// The body.
+        var body: ByteBuffer
+    }
+
+    private let table: LRUCache<String, Prepared>
+    private let engine: Engine
+    private let date = Mutex<(second: Int, text: String)>((0, ""))
+    /// Answers sent from here, for tests.
+    let servedCount = Atomic<Int>(0)
+
+    /// A table holding at most `capacity` bytes of bodies.
+    init(engine: Engine, capacity: Int) {
+        self.engine = engine
+        self.table = LRUCache(capacity: capacity)
+    }
+
+    /// Keeps `answer` for `target` if the engine marked it reusable.
+    func keep(_ answer: EngineResponse, target: String, serverName: String) {
+        guard let hit = answer.reusable, answer.status == 200, case .buffer(let body) = answer.body else { return }
+        var headers = HTTPHeaders()
+        for (name, value) in answer.headers { headers.add(name: name, value: value) }
+        headers.add(name: "Server", value: serverName)
+        table.set(target, Prepared(hit: hit, head: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body: body), cost: body.readableBytes + target.utf8.count)
+    }
+
+    /// The answer kept for `target`, if its entry is still current; an outdated one is dropped.
+    func answer(for target: String) -> Prepared? {
+        guard let prepared = table.get(target) else { return nil }
+        guard engine.isCurrent(prepared.hit) else {
+            table.remove(target)
+            return nil
+        }
+        return prepared
+    }
+
+    /// Counts a hit answered from here.
+    func served(_ prepared: Prepared, head: Bool) {
+        engine.recordReusedHit(prepared.hit, bytes: prepared.body.readableBytes, head: head)
+        servedCount.add(1, ordering: .relaxed)
+    }
+
+    /// The current `Date` header value, formatted once a second.
+    func now() -> String {
+        let second = Int(Date().timeIntervalSince1970)
+        return date.withLock { cached in
+            if cached.second != second { cached = (second, HTTPDate.format(Date(timeIntervalSince1970: TimeInterval(second)))) }
+            return cached.text
+        }
+    }
+}
