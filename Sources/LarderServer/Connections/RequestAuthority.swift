@@ -4,28 +4,33 @@ enum RequestAuthority {
     /// Whether `value` is a host name, an IPv4 address or a bracketed IPv6 address, with an
     /// optional port: what a `Host` header may hold (RFC 9110 §7.2; no user information).
     static func isValid(_ value: String) -> Bool {
-        guard !value.isEmpty, value.utf8.count <= 255 else { return false }
-        var host = Substring(value)
-        var port: Substring?
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            let address = host[host.index(after: host.startIndex)..<close]
-            guard !address.isEmpty, address.contains(":"), address.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return false }
-            let rest = host[host.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":") else { return false }
-                port = rest.dropFirst()
+        // Bytes, not Characters: it runs for every request, and Unicode properties cost.
+        let bytes = Array(value.utf8)
+        guard !bytes.isEmpty, bytes.count <= 255 else { return false }
+        func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+        func isHex(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x66) }
+        func isNameByte(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20 >= 0x61 && b | 0x20 <= 0x7A) || b == 0x2E || b == 0x2D || b == 0x5F }
+        var portStart: Int?
+        if bytes[0] == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")) else { return false }
+            let address = bytes[1..<close]
+            guard !address.isEmpty, address.contains(UInt8(ascii: ":")),
+                address.allSatisfy({ isHex($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+            else { return false }
+            if close + 1 < bytes.count {
+                guard bytes[close + 1] == UInt8(ascii: ":") else { return false }
+                portStart = close + 2
             }
-            host = address
         } else {
-            if let colon = host.firstIndex(of: ":") {
-                port = host[host.index(after: colon)...]
-                host = host[..<colon]
-            }
-            guard !host.isEmpty, host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }) else { return false }
+            let colon = bytes.firstIndex(of: UInt8(ascii: ":"))
+            let host = bytes[..<(colon ?? bytes.count)]
+            guard !host.isEmpty, host.allSatisfy(isNameByte) else { return false }
+            portStart = colon.map { $0 + 1 }
         }
-        if let port {
-            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port), number <= 65535 else { return false }
+        if let portStart {
+            let port = bytes[portStart...]
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(isDigit) else { return false }
+            guard port.reduce(0, { $0 * 10 + Int($1 - 0x30) }) <= 65535 else { return false }
         }
         return true
     }
@@ -34,6 +39,8 @@ enum RequestAuthority {
     /// and the origin-form target (`/path?query`, bytes unchanged); nil for any other form. RFC
     /// 9112 §3.2.2: a server receiving one uses its authority and ignores `Host`.
     static func absoluteForm(_ target: String) -> (authority: String, target: String)? {
+        // Origin-form targets, nearly all of them, start with "/": no work for them.
+        guard let first = target.utf8.first, first | 0x20 == UInt8(ascii: "h") else { return nil }
         let lowered = target.prefix(8).lowercased()
         let schemeLength = lowered.hasPrefix("http://") ? 7 : lowered.hasPrefix("https://") ? 8 : 0
         guard schemeLength > 0 else { return nil }
