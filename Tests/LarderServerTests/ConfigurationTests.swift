@@ -102,8 +102,14 @@ struct ConfigurationTests {
               maven:
                 registry.terraform.io: https://registry.terraform.io
                 mirror.example: {url: https://mirror.example/m2}
+              files:
+                tools: https://downloads.example/releases
+                assets: {url: https://assets.example, max_artifact_mb: 100}
             """)
-        let maven = try #require(try LarderConfiguration.resolve(file: path, environment: [:]).upstreams["maven"])
+        let configuration = try LarderConfiguration.resolve(file: path, environment: [:])
+        let maven = try #require(configuration.upstreams["maven"])
+        #expect(configuration.upstreams["files"]?.map(\.name) == ["assets", "tools"])
+        #expect(configuration.upstreams["files"]?.last?.baseURL == "https://downloads.example/releases")
         #expect(maven.map(\.name) == ["mirror.example", "registry.terraform.io"])
         #expect(maven.map(\.setting) == ["upstreams.maven.mirror.example", "upstreams.maven.registry.terraform.io"])
     }

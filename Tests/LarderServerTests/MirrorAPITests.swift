@@ -1,4 +1,5 @@
 import Foundation
+import LarderCore
 import LarderServer
 import LarderTesting
 import NIOCore
@@ -115,6 +116,43 @@ struct MirrorAPITests {
         try spec.check(try Self.job(missing), against: "Error")
         await larder.stop()
         await upstream.stop()
+    }
+
+    @Test("generic package URLs mirror files below a configured files upstream, checked against their checksum")
+    func genericFiles() async throws {
+        let upstream = try await FixtureRegistry()
+        let file = PackageFile(filename: "tool.tar.gz", data: Data(repeating: 9, count: 12_345))
+        upstream.set("/releases/v2/tool.tar.gz", body: ByteBuffer(bytes: file.data))
+        upstream.set("/releases/v2/other.tar.gz", body: ByteBuffer(string: "other"))
+        let larder = try await TestLarder {
+            $0.upstreams["files"] = [try Upstream(url: upstream.url + "/releases", setting: "upstreams.files.tools", name: "tools")]
+            $0.mirrorAPI = true
+        }
+        try await larder.stopping(upstream) {
+            func purl(_ name: String, _ url: String, checksum: String) -> String {
+                "pkg:generic/\(name)@2.0?download_url=\(url.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&checksum=sha256:\(checksum)"
+            }
+            let purls = [
+                purl("tool", "\(upstream.url)/releases/v2/tool.tar.gz", checksum: file.sha256),
+                purl("other", "\(upstream.url)/releases/v2/other.tar.gz", checksum: String(repeating: "0", count: 64)),
+                purl("elsewhere", "http://127.0.0.1:9/tool.tar.gz", checksum: file.sha256),
+            ]
+            let body = try JSONSerialization.data(withJSONObject: ["purls": purls])
+            let id = try #require(try Self.job(try await Self.post(larder, String(decoding: body, as: UTF8.self)))["id"] as? String)
+            let job = try await Self.wait(larder, id) { $0 == "done" || $0 == "failed" }
+            #expect(job["state"] as? String == "failed")
+            let progress = try #require(job["progress"] as? [String: Any])
+            #expect(progress["fetched"] as? Int == 1)
+            #expect(progress["failed"] as? Int == 2)
+            let errors = (job["errors"] as? [String] ?? []).joined(separator: "\n")
+            #expect(errors.contains("not below a configured files upstream"))
+            #expect(errors.contains("promised"))
+            #expect(try await larder.engine.lookup("files/tools/v2/other.tar.gz") == nil)
+            await upstream.stop()
+            let offline = try await RawHTTP.send(port: larder.port, target: "/files/tools/v2/tool.tar.gz")
+            #expect(offline.status == 200)
+            #expect(offline.body == file.data)
+        }
     }
 
     @Test("progress streams as server-sent events until the end event")

@@ -6,6 +6,7 @@ extension Engine {
     func serveArtifact(_ route: Route, request: ClientRequest) async throws -> EngineResponse {
         let isHead = request.method == .head
         if let entry = try await lookup(route.key) {
+            try Self.checkDeclared(route, entry)
             if let check = route.hitCheck, await sharedHitCheck(check, entry: entry) == .replace {
                 logger.info("upstream has different content now; replacing the cached copy", metadata: ["key": "\(route.key)", "upstream": "\(entry.sourceURL)"])
                 await discard(entry)
@@ -23,6 +24,7 @@ extension Engine {
         }
         switch startOrJoinFill(route, commit: request.populate) {
         case .stored(let entry):
+            try Self.checkDeclared(route, entry)
             if let response = try await serveStored(entry, route: route, request: request) { return response }
             throw LarderError(.internalError, "blob for \(route.key) vanished while being served")
         case .fill(let fill):
@@ -32,6 +34,7 @@ extension Engine {
             case .success(let h): head = h
             case .failure(let error): throw error
             }
+            if let stored = head.stored { try Self.checkDeclared(route, stored) }
             if let stored = head.stored, let response = try await serveStored(stored, route: route, request: request) {
                 return response
             }
@@ -41,6 +44,14 @@ extension Engine {
             if isHead { return EngineResponse(status: 200, headers: headers) }
             return EngineResponse(status: 200, headers: headers, body: .stream(fill.chunks(length: head.contentLength, chunkSize: 64 << 10).limitingInFlight(to: Engine.inFlightLimit)))
         }
+    }
+
+    /// Throws `conflict` when `route` declares a SHA-256 that `entry` does not have.
+    static func checkDeclared(_ route: Route, _ entry: CacheEntry) throws(LarderError) {
+        guard let declared = route.declaredSHA256, declared != entry.digest else { return }
+        throw LarderError(
+            .conflict,
+            "the stored copy of \(route.key) has SHA-256 \(entry.digest), not the declared \(declared): the declared checksum is wrong, or upstream changed the file after Larder stored it; the stored copy is kept")
     }
 
     /// Runs `check` on `entry` within `hitCheckTimeout` (the cached copy is served when it does

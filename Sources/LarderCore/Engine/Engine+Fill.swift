@@ -29,13 +29,18 @@ extension Engine {
     /// is missing or damaged is replaced, not skipped. Used by the mirror.
     public func ensureArtifact(_ route: Route) async throws -> (entry: CacheEntry, fetched: Bool) {
         if let entry = try await lookup(route.key), try await isIntact(entry) {
+            try Self.checkDeclared(route, entry)
             return (entry, false)
         }
         switch startOrJoinFill(route, commit: true) {
-        case .stored(let entry): return (entry, false)
+        case .stored(let entry):
+            try Self.checkDeclared(route, entry)
+            return (entry, false)
         case .fill(let fill):
             switch try await fill.outcome() {
-            case .committed(let entry, let fetched): return (entry, fetched)
+            case .committed(let entry, let fetched):
+                try Self.checkDeclared(route, entry)
+                return (entry, fetched)
             case .streamed: throw LarderError(.internalError, "\(route.key) was streamed without being stored")
             case .failed(let error): throw error
             }

@@ -48,6 +48,10 @@ public struct Route: Sendable {
     /// as a multiple of its size (a parsed tree costs about twelve times the document; a
     /// streaming reader about three). It is reserved from the metadata memory budget meanwhile.
     public var parseMemoryFactor: Int64 = 12
+    /// For artifacts: the SHA-256 (lower-case hex) the client or the mirror declared for the
+    /// file. A download must have it, and a stored copy with another digest is not served: the
+    /// request fails with `conflict`, and the stored copy stays.
+    public var declaredSHA256: String?
     /// Asked before an artifact is served from the cache; `.replace` discards the cached copy
     /// and fetches it anew. The engine bounds the wait (`hitCheckTimeout`) and serves the cached
     /// copy when the check does not finish in time.

@@ -20,7 +20,10 @@ final class FastHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var pending: (head: HTTPRequestHead, answer: FastHits.Prepared)?
 
     /// Request headers that make an answer depend on more than the target.
-    private static let disqualifying = ["range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "via", "content-length", "transfer-encoding", "expect"]
+    private static let disqualifying = [
+        "range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "via", "content-length", "transfer-encoding", "expect",
+        "x-checksum-sha256",
+    ]
 
     init(hits: FastHits) { self.hits = hits }
 
