@@ -98,6 +98,8 @@ public final class FixtureRegistry: Sendable {
         let guards = Mutex<[Guard]>([])
         let log = Mutex<[Received]>([])
         let task = Mutex<Task<Void, any Error>?>(nil)
+        /// Tags published per OCI repository.
+        let ociTags = Mutex<[String: [String]]>([:])
         /// Projects published with `publishPyPI`, for the root page.
         let pypiProjects = Mutex<Set<String>>([])
         /// Version documents (JSON) published with `publishNpm`, by package and version.

@@ -1,0 +1,92 @@
+import Foundation
+import LarderCore
+import LarderTesting
+import NIOCore
+import Testing
+
+/// `/v2/` over HTTP: the distribution API's errors, named upstreams, digests that lie.
+@Suite("OCI registry API")
+struct OCIServerTests {
+    static func errorCode(_ answer: RawHTTP.Answer) -> String? {
+        let json = try? JSONSerialization.jsonObject(with: answer.body) as? [String: Any]
+        return ((json?["errors"] as? [[String: Any]])?.first)?["code"] as? String
+    }
+
+    @Test("bad names, digests and methods get the specification's JSON errors; unknown manifests and blobs are 404 with their codes")
+    func errors() async throws {
+        let upstream = try await FixtureRegistry()
+        upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0"])
+        let larder = try await TestLarder { try $0.setUpstream("oci", upstream.url) }
+        try await larder.stopping(upstream) {
+            let base = try await RawHTTP.send(port: larder.port, target: "/v2/")
+            #expect(base.status == 200)
+            #expect(base.headers["docker-distribution-api-version"] == "registry/2.0")
+            for (target, method, status, code) in [
+                ("/v2/Team/App/manifests/1.0", "GET", 400, "NAME_INVALID"),
+                ("/v2/team/app/blobs/sha256:xyz", "GET", 400, "DIGEST_INVALID"),
+                ("/v2/team/app/blobs/sha512:\(String(repeating: "a", count: 128))", "GET", 400, "DIGEST_INVALID"),
+                ("/v2/team/app/blobs/latest", "GET", 400, "DIGEST_INVALID"),
+                ("/v2/team/app/manifests/-bad", "GET", 400, "MANIFEST_INVALID"),
+                ("/v2/team/app/manifests/9.9", "GET", 404, "MANIFEST_UNKNOWN"),
+                ("/v2/team/app/blobs/sha256:\(String(repeating: "0", count: 64))", "GET", 404, "BLOB_UNKNOWN"),
+                ("/v2/team/app/manifests/1.0", "PUT", 405, "UNSUPPORTED"),
+                ("/v2/team/app/other/x", "GET", 404, "NAME_UNKNOWN"),
+            ] {
+                let answer = try await RawHTTP.send(port: larder.port, method: method, target: target)
+                #expect(answer.status == status, "\(method) \(target)")
+                #expect(Self.errorCode(answer) == code, "\(method) \(target): \(answer.text)")
+            }
+            let tags = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/tags/list")
+            #expect(tags.text.contains("1.0"))
+        }
+    }
+
+    @Test("a blob whose bytes do not match its digest is never stored; a tag answered with a login page keeps the stored manifest")
+    func lyingUpstream() async throws {
+        let upstream = try await FixtureRegistry()
+        let image = upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0"])
+        let liar = "sha256:" + String(repeating: "ab", count: 32)
+        upstream.set("/v2/team/app/blobs/\(liar)", body: ByteBuffer(string: "not those bytes"))
+        let larder = try await TestLarder {
+            try $0.setUpstream("oci", upstream.url)
+            $0.engine.metadataTTL = .seconds(0)
+        }
+        try await larder.stopping(upstream) {
+            let lied = try? await RawHTTP.send(port: larder.port, target: "/v2/team/app/blobs/\(liar)")
+            #expect(lied?.body != Data("not those bytes".utf8))
+            #expect(try await larder.engine.lookup("oci/default/team/app/blobs/\(liar)") == nil)
+
+            let manifest = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0")
+            #expect(manifest.status == 200)
+            #expect(manifest.headers["docker-content-digest"] == image.digest)
+            #expect(manifest.headers["content-type"] == FixtureRegistry.ociManifestType)
+            upstream.set("/v2/team/app/manifests/1.0", body: ByteBuffer(string: "<html>sign in</html>"), contentType: "text/html")
+            let kept = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0")
+            #expect(kept.status == 200)
+            #expect(kept.body == manifest.body)
+            #expect(kept.headers["x-larder-cache"] == "STALE")
+        }
+    }
+
+    @Test("/v2/<name>/<repository>/… reaches the registry configured as upstreams.oci.<name>")
+    func namedRegistry() async throws {
+        let main = try await FixtureRegistry()
+        let other = try await FixtureRegistry()
+        main.publishOCIImage("team/app", layers: [(Data("main".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0"])
+        let otherImage = other.publishOCIImage("team/app", layers: [(Data("other".utf8), "sha256:" + String(repeating: "2", count: 64))], tags: ["1.0"])
+        let larder = try await TestLarder {
+            $0.upstreams["oci"] = [
+                try Upstream(url: main.url, setting: "upstreams.oci.default", name: "default"),
+                try Upstream(url: other.url, setting: "upstreams.oci.ghcr.io", name: "ghcr.io"),
+            ]
+        }
+        try await larder.stopping(main, other) {
+            let fromOther = try await RawHTTP.send(port: larder.port, target: "/v2/ghcr.io/team/app/manifests/1.0")
+            #expect(fromOther.headers["docker-content-digest"] == otherImage.digest)
+            let fromMain = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0")
+            #expect(fromMain.headers["docker-content-digest"] != otherImage.digest)
+            #expect(main.requests(to: "/v2/team/app/manifests/1.0") == 1)
+            #expect(other.requests(to: "/v2/team/app/manifests/1.0") == 1)
+        }
+    }
+}
