@@ -70,6 +70,8 @@ public final class FixtureRegistry: Sendable {
         public var path: String
         /// Headers by lower-case name.
         public var headers: [String: String]
+        /// The query, if any, as sent.
+        public var query: String?
     }
 
     /// Who may read below a path prefix: `allows` judges each request, and a refused one gets
@@ -127,7 +129,8 @@ public final class FixtureRegistry: Sendable {
             let path = request.head.path.map { String($0.split(separator: "?", maxSplits: 1).first ?? "") } ?? "/"
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let received = Received(method: request.method.rawValue, path: path, headers: headers)
+            let query = request.head.path.flatMap { $0.split(separator: "?", maxSplits: 1).dropFirst().first.map(String.init) }
+            let received = Received(method: request.method.rawValue, path: path, headers: headers, query: query)
             state.log.withLock { $0.append(received) }
             if let refused = state.guards.withLock({ $0.first { path.hasPrefix($0.prefix) && !$0.allows(received) } }) {
                 return Response(status: .unauthorized, headers: [.wwwAuthenticate: refused.challenge, .contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "authentication required\n")))

@@ -109,9 +109,3 @@ func payload(_ size: Int, seed: UInt64 = 1) -> Data {
     return Data(bytes)
 }
 
-/// A value behind a lock, shareable with escaping closures.
-final class Locked<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
-}

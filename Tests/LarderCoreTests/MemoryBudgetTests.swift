@@ -1,4 +1,5 @@
 @testable import LarderCore
+import LarderTesting
 import Testing
 
 @Suite("Memory budget")

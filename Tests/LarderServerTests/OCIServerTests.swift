@@ -89,4 +89,33 @@ struct OCIServerTests {
             #expect(other.requests(to: "/v2/team/app/manifests/1.0") == 1)
         }
     }
+
+    @Test("a registry that asks for a bearer token gets the handshake: one token per repository, reused while it lasts; a bad realm is an error that says so")
+    func tokenHandshake() async throws {
+        let upstream = try await FixtureRegistry()
+        let image = upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0", "1.1"])
+        let scopes = Locked<[String]>([])
+        upstream.handle("/token") { received in
+            scopes.withLock { $0.append(received.query ?? "") }
+            return .init(body: ByteBuffer(string: #"{"token": "fixture-token", "expires_in": 300}"#), contentType: "application/json")
+        }
+        upstream.protect(.custom("/v2/team/", challenge: "Bearer realm=\"\(upstream.url)/token\",service=\"fixture\",scope=\"repository:team/app:pull\"") {
+            $0.headers["authorization"] == "Bearer fixture-token"
+        })
+        upstream.protect(.custom("/v2/bad/", challenge: "Bearer realm=\"ftp://127.0.0.1/token\"") { _ in false })
+        let larder = try await TestLarder { try $0.setUpstream("oci", upstream.url) }
+        try await larder.stopping(upstream) {
+            for tag in ["1.0", "1.1"] {
+                let manifest = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/\(tag)")
+                #expect(manifest.status == 200, "\(manifest.text)")
+                #expect(manifest.headers["docker-content-digest"] == image.digest)
+            }
+            #expect(scopes.withLock { $0 }.count == 1)
+            #expect(scopes.withLock { $0 }.first?.contains("scope=repository:team/app:pull") == true)
+            #expect(scopes.withLock { $0 }.first?.contains("service=fixture") == true)
+            let bad = try await RawHTTP.send(port: larder.port, target: "/v2/bad/app/manifests/1.0")
+            #expect(bad.status == 502)
+            #expect(bad.text.contains("token realm"))
+        }
+    }
 }

@@ -9,7 +9,8 @@ import NIOFoundationCompat
 /// are immutable and verified against their digest; manifests by tag and tag lists are
 /// metadata. `/v2/<name>/<repository>/…` reaches the upstream configured as
 /// `upstreams.oci.<name>`; other repositories go to the default upstream (unnamed, or named
-/// `default`; Docker Hub unless configured, with `library/` added to one-part names there).
+/// `default`; Docker Hub unless configured, with `library/` added to one-part names there). Registries that ask for a bearer token get the
+/// token handshake (`OCITokenHandler`).
 public struct OCIAdapter: Ecosystem {
     public static let name = "oci"
     /// Docker Hub's registry.
@@ -17,9 +18,13 @@ public struct OCIAdapter: Ecosystem {
     /// The registries: one default, and named ones.
     public let upstreams: [Upstream]
 
-    /// Creates the adapter.
+    /// Creates the adapter; its registries answer token challenges with `OCITokenHandler`.
     public init(upstreams: [Upstream]) {
-        self.upstreams = upstreams
+        self.upstreams = upstreams.map { upstream in
+            var upstream = upstream
+            if upstream.challengeHandler == nil { upstream.challengeHandler = OCITokenHandler() }
+            return upstream
+        }
     }
 
     /// Clients ask at `/v2/`, as the specification fixes.
