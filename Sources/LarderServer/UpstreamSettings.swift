@@ -116,7 +116,7 @@ struct UpstreamSettings {
         throw ConfigurationError("\(setting) in config file \(file) must be a URL, a list of upstreams, or a mapping of names to upstreams")
     }
 
-    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds"]
+    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only"]
     private static let authKeys: Set<String> = ["username", "password_env", "password_file", "token_env", "token_file"]
 
     private func entry(_ value: Any, setting: String, name: String?) throws -> Upstream {
@@ -135,11 +135,8 @@ struct UpstreamSettings {
         if URLComponents(string: url)?.user != nil {
             throw ConfigurationError("\(setting).url carries credentials; secrets are never read from the config file's text: use \(setting).auth with password_env, password_file, token_env or token_file")
         }
-        var verifyOnHit = false
-        if let flag = fields["verify_on_hit"] {
-            guard let bool = flag as? Bool else { throw ConfigurationError("\(setting).verify_on_hit must be true or false") }
-            verifyOnHit = bool
-        }
+        let verifyOnHit = try Self.flag(fields["verify_on_hit"], setting: "\(setting).verify_on_hit")
+        let digestOnly = try Self.flag(fields["digest_only"], setting: "\(setting).digest_only")
         var hosts: [HostPattern] = []
         if let given = fields["artifact_hosts"] {
             let texts = (given as? [Any])?.map { "\($0)" } ?? (given as? String).map { [$0] }
@@ -152,8 +149,15 @@ struct UpstreamSettings {
         return try Self.wrap(setting) {
             try Upstream(
                 url: url, setting: setting, name: name, credentials: credentials, artifactHosts: hosts, verifyOnHit: verifyOnHit,
-                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill)
+                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill, digestOnly: digestOnly)
         }
+    }
+
+    /// A boolean setting, false when not given.
+    private static func flag(_ value: Any?, setting: String) throws -> Bool {
+        guard let value else { return false }
+        guard let bool = value as? Bool else { throw ConfigurationError("\(setting) must be true or false") }
+        return bool
     }
 
     /// A whole number above 0, if given.

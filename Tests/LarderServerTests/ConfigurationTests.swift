@@ -102,6 +102,8 @@ struct ConfigurationTests {
               maven:
                 registry.terraform.io: https://registry.terraform.io
                 mirror.example: {url: https://mirror.example/m2}
+              oci:
+                pinned: {url: https://registry.example, digest_only: true}
               files:
                 tools: https://downloads.example/releases
                 assets: {url: https://assets.example, max_artifact_mb: 100}
@@ -109,6 +111,7 @@ struct ConfigurationTests {
         let configuration = try LarderConfiguration.resolve(file: path, environment: [:])
         let maven = try #require(configuration.upstreams["maven"])
         #expect(configuration.upstreams["files"]?.map(\.name) == ["assets", "tools"])
+        #expect(configuration.upstreams["oci"]?.first?.digestOnly == true)
         #expect(configuration.upstreams["files"]?.last?.baseURL == "https://downloads.example/releases")
         #expect(maven.map(\.name) == ["mirror.example", "registry.terraform.io"])
         #expect(maven.map(\.setting) == ["upstreams.maven.mirror.example", "upstreams.maven.registry.terraform.io"])

@@ -118,4 +118,22 @@ struct OCIServerTests {
             #expect(bad.text.contains("token realm"))
         }
     }
+
+    @Test("a registry with digest_only serves digests and refuses tags with a message that says how to pull")
+    func digestOnly() async throws {
+        let upstream = try await FixtureRegistry()
+        let image = upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0"])
+        let larder = try await TestLarder {
+            $0.upstreams["oci"] = [try Upstream(url: upstream.url, setting: "upstreams.oci.default", name: "default", digestOnly: true)]
+        }
+        try await larder.stopping(upstream) {
+            let byTag = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0")
+            #expect(byTag.status == 403)
+            #expect(Self.errorCode(byTag) == "DENIED")
+            #expect(byTag.text.contains("digest_only"))
+            #expect(upstream.requests(to: "/v2/team/app/manifests/1.0") == 0)
+            let byDigest = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/\(image.digest)")
+            #expect(byDigest.status == 200)
+        }
+    }
 }

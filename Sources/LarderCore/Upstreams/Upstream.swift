@@ -25,6 +25,9 @@ public struct Upstream: Sendable, CustomStringConvertible {
     public let maxArtifactBytes: Int64
     /// The longest one download from it may take, however steadily bytes arrive.
     public let maxFillDuration: Duration
+    /// For ecosystems whose references are mutable names or digests (OCI tags): only digests
+    /// are served from it, for teams that pin by digest.
+    public let digestOnly: Bool
 
     /// The default largest artifact: 20 GiB.
     public static let defaultMaxArtifactBytes: Int64 = 20 << 30
@@ -44,7 +47,8 @@ public struct Upstream: Sendable, CustomStringConvertible {
     public init(
         url: String, setting: String, name: String? = nil, credentials: UpstreamCredentials? = nil,
         artifactHosts: [HostPattern] = [], verifyOnHit: Bool = false,
-        maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes, maxFillDuration: Duration = Upstream.defaultMaxFillDuration
+        maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes, maxFillDuration: Duration = Upstream.defaultMaxFillDuration,
+        digestOnly: Bool = false
     ) throws(LarderError) {
         guard var components = URLComponents(string: url.trimmingCharacters(in: .whitespaces)), let origin = URLOrigin(components) else {
             throw LarderError(.notConfigured, "\(setting) must be an http:// or https:// URL with a host, got '\(UpstreamRequest.redact(url))'")
@@ -68,6 +72,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         self.verifyOnHit = verifyOnHit
         self.maxArtifactBytes = maxArtifactBytes
         self.maxFillDuration = maxFillDuration
+        self.digestOnly = digestOnly
     }
 
     /// A request for `path` below the base URL (`path` starts with `/`, or is empty).

@@ -143,6 +143,12 @@ public struct OCIAdapter: Ecosystem {
         guard OCIName.isTag(reference) else {
             throw LarderError(.badRequest, "'\(reference.prefix(130))' is neither a tag nor a sha256 digest", code: "MANIFEST_INVALID")
         }
+        if upstream.digestOnly {
+            throw LarderError(
+                .forbidden,
+                "\(upstream.setting) serves images by digest only (digest_only: true): pull \(repository)@sha256:<digest> instead of the tag '\(reference.prefix(130))'",
+                code: "DENIED")
+        }
         var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)#\(accepted.joined(separator: ","))", kind: .metadata) {
             [upstream.source(path: path, headers: headers)]
         }
