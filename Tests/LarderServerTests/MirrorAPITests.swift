@@ -155,6 +155,51 @@ struct MirrorAPITests {
         }
     }
 
+    @Test("OCI package URLs mirror whole images, by digest and by tag, index and every platform; then pulls work offline")
+    func ociImages() async throws {
+        let upstream = try await FixtureRegistry()
+        let app = upstream.publishOCIImage("team/app", layers: [(Data("app layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0"])
+        let amd = upstream.publishOCIImage("team/multi", layers: [(Data("amd layer".utf8), "sha256:" + String(repeating: "2", count: 64))], architecture: "amd64", tags: [])
+        let arm = upstream.publishOCIImage("team/multi", layers: [(Data("arm layer".utf8), "sha256:" + String(repeating: "3", count: 64))], architecture: "arm64", tags: [])
+        let index = upstream.publishOCIIndex("team/multi", images: [(amd, "amd64"), (arm, "arm64")], tags: ["2.0"])
+        let larder = try await TestLarder {
+            try $0.setUpstream("oci", upstream.url)
+            $0.engine.metadataTTL = .seconds(0)
+            $0.mirrorAPI = true
+        }
+        try await larder.stopping(upstream) {
+            let registry = "127.0.0.1:\(upstream.port)"
+            let purls = [
+                "pkg:oci/app@\(app.digest.replacingOccurrences(of: ":", with: "%3A"))?repository_url=\(registry)/team/app",
+                "pkg:oci/multi?repository_url=\(registry)/team/multi&tag=2.0",
+                "pkg:oci/elsewhere@sha256%3A\(String(repeating: "0", count: 64))?repository_url=registry.invalid/x/y",
+            ]
+            let body = try JSONSerialization.data(withJSONObject: ["purls": purls])
+            let id = try #require(try Self.job(try await Self.post(larder, String(decoding: body, as: UTF8.self)))["id"] as? String)
+            let job = try await Self.wait(larder, id) { $0 == "done" || $0 == "failed" }
+            let progress = try #require(job["progress"] as? [String: Any])
+            // app: manifest, config, layer; multi: index, two manifests, two configs, two layers.
+            // The manifests were read (and so stored) while planning: the run finds them cached.
+            #expect(progress["total"] as? Int == 10)
+            #expect(progress["fetched"] as? Int == 6)
+            #expect(progress["skipped"] as? Int == 4)
+            #expect(progress["failed"] as? Int == 1)
+            #expect((job["errors"] as? [String] ?? []).joined().contains("upstreams.oci.registry.invalid"))
+
+            await upstream.stop()
+            let byTag = try await RawHTTP.send(port: larder.port, target: "/v2/team/multi/manifests/2.0")
+            #expect(byTag.status == 200)
+            #expect(byTag.headers["docker-content-digest"] == index.digest)
+            for target in ["/v2/team/multi/manifests/\(arm.digest)", "/v2/team/app/manifests/\(app.digest)"] {
+                #expect(try await RawHTTP.send(port: larder.port, target: target).status == 200, "\(target)")
+            }
+            let manifest = try #require(try JSONSerialization.jsonObject(with: try await RawHTTP.send(port: larder.port, target: "/v2/team/multi/manifests/\(arm.digest)").body) as? [String: Any])
+            let layer = try #require(((manifest["layers"] as? [[String: Any]])?.first)?["digest"] as? String)
+            let blob = try await RawHTTP.send(port: larder.port, target: "/v2/team/multi/blobs/\(layer)")
+            #expect(blob.body == Data("arm layer".utf8))
+        }
+    }
+
     @Test("progress streams as server-sent events until the end event")
     func events() async throws {
         let upstream = try await Self.upstream(slowPause: .milliseconds(30))

@@ -30,7 +30,7 @@ public struct OCIAdapter: Ecosystem {
     /// Clients ask at `/v2/`, as the specification fixes.
     public var mount: String { "v2" }
 
-    /// The manifest media types Larder passes on when a client names none.
+    /// The manifest media types Larder accepts from upstream.
     static let manifestTypes = [
         "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
         "application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.docker.distribution.manifest.v2+json",
@@ -52,7 +52,7 @@ public struct OCIAdapter: Ecosystem {
         let (upstream, repository) = try select(Array(segments.dropLast(2)))
         let route: Route
         switch operation {
-        case "manifests": route = try manifestRoute(upstream, repository, reference: last, accept: request.header("accept"))
+        case "manifests": route = try manifestRoute(upstream, repository, reference: last)
         case "blobs":
             guard let integrity = try OCIName.sha256(last) else {
                 throw LarderError(.badRequest, "blobs are named by digest (sha256:<hex>), not '\(last.prefix(100))'", code: "DIGEST_INVALID")
@@ -127,11 +127,11 @@ public struct OCIAdapter: Ecosystem {
         "oci/\(upstream.name ?? "default")/\(repository)"
     }
 
-    /// A manifest or index: by digest immutable and verified, by tag metadata (per set of
-    /// media types the client accepts, since the upstream's answer depends on them).
-    func manifestRoute(_ upstream: Upstream, _ repository: String, reference: String, accept: String?) throws -> Route {
-        let accepted = Self.acceptedTypes(accept)
-        let headers = [("Accept", accepted.joined(separator: ", "))]
+    /// A manifest or index: by digest immutable and verified, by tag metadata. Upstream is
+    /// always offered every manifest media type, so one stored answer per tag serves every
+    /// client (and what the mirror stored serves clients offline).
+    func manifestRoute(_ upstream: Upstream, _ repository: String, reference: String) throws -> Route {
+        let headers = [("Accept", Self.manifestTypes.joined(separator: ", "))]
         let path = "/v2/\(repository)/manifests/\(reference)"
         if let integrity = try OCIName.sha256(reference) {
             var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)", kind: .artifact) {
@@ -149,7 +149,7 @@ public struct OCIAdapter: Ecosystem {
                 "\(upstream.setting) serves images by digest only (digest_only: true): pull \(repository)@sha256:<digest> instead of the tag '\(reference.prefix(130))'",
                 code: "DENIED")
         }
-        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)#\(accepted.joined(separator: ","))", kind: .metadata) {
+        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)", kind: .metadata) {
             [upstream.source(path: path, headers: headers)]
         }
         route.storedHeaders = ["docker-content-digest"]
@@ -174,17 +174,6 @@ public struct OCIAdapter: Ecosystem {
         }
         route.validate = { body, _ in try Self.validateJSONObject(body, what: "a tag list") }
         return route
-    }
-
-    /// The manifest media types in a client's `Accept` header, in a stable order; the usual
-    /// ones when it names none.
-    static func acceptedTypes(_ accept: String?) -> [String] {
-        let named = (accept ?? "").split(separator: ",").compactMap { part -> String? in
-            let type = part.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
-            return type.hasPrefix("application/vnd.") ? type : nil
-        }
-        let unique = Array(Set(named)).sorted()
-        return unique.isEmpty ? manifestTypes : unique
     }
 
     static func validateJSONObject(_ body: ByteBuffer, what: String) throws {
