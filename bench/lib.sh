@@ -26,9 +26,10 @@ build_larder() {
   echo "$ROOT/.build/release/larder"
 }
 
-# start_nginx PORT ROOT: nginx serving ROOT with sendfile, as the reference and the upstream.
+# start_nginx PORT ROOT [LOCATIONS]: nginx serving ROOT with sendfile, as the reference and the
+# upstream; LOCATIONS are extra location blocks for the server.
 start_nginx() {
-  local port=$1 www=$2 conf="$OUT/nginx-$1.conf"
+  local port=$1 www=$2 extra=${3:-} conf="$OUT/nginx-$1.conf"
   mkdir -p "$OUT/nginx-$1"
   cat > "$conf" <<CONF
 worker_processes 2;
@@ -51,6 +52,7 @@ http {
     root $www;
     location = /npm/bench-files { default_type application/json; alias $www/npm/bench-files.json; }
     location ~ ^/npm/([a-z0-9-]+)$ { default_type application/json; try_files /npm/\$1.json =404; }
+    $extra
   }
 }
 CONF
