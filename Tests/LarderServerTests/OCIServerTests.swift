@@ -31,6 +31,8 @@ struct OCIServerTests {
                 ("/v2/team/app/blobs/sha256:\(String(repeating: "0", count: 64))", "GET", 404, "BLOB_UNKNOWN"),
                 ("/v2/team/app/manifests/1.0", "PUT", 405, "UNSUPPORTED"),
                 ("/v2/team/app/other/x", "GET", 404, "NAME_UNKNOWN"),
+                ("/v2/team/app/tags/list?cachebust=1", "GET", 400, "UNSUPPORTED"),
+                ("/v2/team/app/tags/list?n=many", "GET", 400, "UNSUPPORTED"),
             ] {
                 let answer = try await RawHTTP.send(port: larder.port, method: method, target: target)
                 #expect(answer.status == status, "\(method) \(target)")
@@ -38,6 +40,8 @@ struct OCIServerTests {
             }
             let tags = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/tags/list")
             #expect(tags.text.contains("1.0"))
+            let paged = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/tags/list?n=10&last=0.9")
+            #expect(paged.status == 200)
         }
     }
 

@@ -59,7 +59,7 @@ public struct OCIAdapter: Ecosystem {
             }
             route = blobRoute(upstream, repository, digest: last, integrity: integrity)
         case "tags" where last == "list":
-            route = tagsRoute(upstream, repository, query: request.query)
+            route = try tagsRoute(upstream, repository, query: request.query)
         default:
             throw Self.unknown("no registry route here: Larder serves /v2/<repository>/manifests/<reference>, /blobs/<digest> and /tags/list")
         }
@@ -166,9 +166,21 @@ public struct OCIAdapter: Ecosystem {
         return route
     }
 
-    /// A repository's tag list (with the client's paging query): metadata.
-    func tagsRoute(_ upstream: Upstream, _ repository: String, query: String?) -> Route {
-        let suffix = query.map { "?\($0)" } ?? ""
+    /// A repository's tag list (with the client's paging, `n` and `last`, the only parameters
+    /// the specification gives it): metadata.
+    func tagsRoute(_ upstream: Upstream, _ repository: String, query: String?) throws -> Route {
+        var parameters: [String] = []
+        for pair in (query ?? "").split(separator: "&") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            let value = parts.count == 2 ? parts[1] : ""
+            switch parts[0] {
+            case "n" where Int(value).map { (0...100_000).contains($0) } ?? false: parameters.append("n=\(value)")
+            case "last" where OCIName.isTag(value): parameters.append("last=\(value)")
+            default:
+                throw LarderError(.badRequest, "tags/list takes n (a count) and last (a tag), not '\(pair.prefix(100))'", code: "UNSUPPORTED")
+            }
+        }
+        let suffix = parameters.isEmpty ? "" : "?" + parameters.sorted().joined(separator: "&")
         var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/tags/list\(suffix)", kind: .metadata, contentType: "application/json") {
             [upstream.source(path: "/v2/\(repository)/tags/list\(suffix)")]
         }
