@@ -96,6 +96,12 @@ public struct ConfigurationKey: Sendable {
             guard let level = Logger.Level(rawValue: v.lowercased()) else { throw ConfigurationError("expected trace, debug, info, notice, warning, error or critical, got '\(v)'") }
             c.logLevel = level
         },
+        ConfigurationKey(name: "tls.cert", environment: "LARDER_TLS_CERT", flag: "tls-cert", help: "PEM certificate chain; with tls.key, the listen address serves HTTPS") { v, c in
+            c.tls.certificateFile = v
+        },
+        ConfigurationKey(name: "tls.key", environment: "LARDER_TLS_KEY", flag: "tls-key", help: "PEM private key of tls.cert") { v, c in
+            c.tls.keyFile = v
+        },
     ]
 
     /// The key called `name` (YAML name or flag name).

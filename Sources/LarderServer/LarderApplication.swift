@@ -33,6 +33,7 @@ public struct LarderApplication: Sendable {
             services.append(MirrorJobsService(jobs: jobs))
             mirrorJobs = jobs
         }
+        let tls = try configuration.tls.context()
         // Hits are logged at debug: with that level on, every request goes through the router.
         let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4)
         let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs, fastHits: fastHits)
@@ -40,7 +41,7 @@ public struct LarderApplication: Sendable {
         self.fastHits = fastHits
         self.application = Application(
             responder: responder,
-            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits) },
+            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, tls: tls) },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: LarderResponder.serverName,
                 availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)),

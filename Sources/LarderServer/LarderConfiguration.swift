@@ -38,6 +38,8 @@ public struct LarderConfiguration: Sendable {
     public var mirrorAPI = false
     /// Log level.
     public var logLevel: Logger.Level = .info
+    /// The certificate and key Larder serves HTTPS with; none: plain HTTP.
+    public var tls = ServerTLS()
 
     /// The defaults: each ecosystem's public registry where it has one.
     public init() {
@@ -110,6 +112,7 @@ public struct LarderConfiguration: Sendable {
         } catch {
             throw ConfigurationError("upstream_ca_file or SSL_CERT_FILE: \(error.message)")
         }
+        _ = try configuration.tls.context()
         return configuration
     }
 

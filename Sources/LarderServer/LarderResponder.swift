@@ -140,13 +140,14 @@ public struct LarderResponder: HTTPResponder {
     /// this request's answer; cached metadata is rewritten per request).
     private func baseURL(for request: Request) throws(LarderError) -> String {
         if let configured = configuration.baseURL { return configured }
+        let scheme = configuration.tls.isEnabled ? "https" : "http"
         guard let host = request.head.authority, !host.isEmpty else {
-            return "http://\(configuration.host):\(configuration.port)"
+            return "\(scheme)://\(configuration.host):\(configuration.port)"
         }
         guard RequestAuthority.isValid(host) else {
             throw LarderError.badRequest("the Host header '\(host.prefix(100))' is not a host name or address with an optional port")
         }
-        return "http://\(host)"
+        return "\(scheme)://\(host)"
     }
 
     private func stats() async throws(LarderError) -> EngineResponse {

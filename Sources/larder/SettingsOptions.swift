@@ -54,6 +54,10 @@ struct SettingsOptions: ParsableArguments {
     var maxRequestBodyKB: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
     var logLevel: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: with --tls-key, Larder serves HTTPS.")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
+    var tlsKey: String?
 
     /// The flags given, by configuration key flag name, in order.
     var flags: [(String, String)] {
@@ -62,6 +66,7 @@ struct SettingsOptions: ParsableArguments {
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("max-connections", maxConnections), ("memory-cache-mb", memoryCacheMB),
             ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
+            ("tls-cert", tlsCert), ("tls-key", tlsKey),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }
             + upstreams.map { ("upstream", $0) } + upstreamArtifactHosts.map { ("upstream-artifact-hosts", $0) }

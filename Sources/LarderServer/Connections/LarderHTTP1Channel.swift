@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
+import NIOSSL
 
 /// Hummingbird's HTTP/1.1 child channel with Larder's connection handling: the timeouts of
 /// `ConnectionTimeouts` and closing connections whose client did not ask to keep them.
@@ -16,21 +17,26 @@ struct LarderHTTP1Channel: HTTPChannelHandler {
     let timeouts: ConnectionTimeouts
     /// Repeated cache hits answered before the router; nil to send every request to it.
     let fastHits: FastHits?
+    /// The TLS context connections are served over; nil for plain HTTP.
+    let tls: NIOSSLContext?
 
-    /// A channel answering with `responder` under `timeouts`, repeated hits from `fastHits`.
-    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts, fastHits: FastHits?) {
+    /// A channel answering with `responder` under `timeouts`, repeated hits from `fastHits`,
+    /// over TLS when `tls` is given.
+    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts, fastHits: FastHits?, tls: NIOSSLContext?) {
         self.responder = responder
         self.timeouts = timeouts
         self.fastHits = fastHits
+        self.tls = tls
     }
 
-    /// Builds the connection's pipeline: byte watcher, HTTP/1 codec, message watcher, the fast
+    /// Builds the connection's pipeline: TLS when configured, byte watcher, HTTP/1 codec, message watcher, the fast
     /// path for repeated hits, the conversion to HTTP types, and Hummingbird's connection state
     /// (graceful shutdown).
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let clock = ConnectionClock(timeouts: timeouts, channel: channel, logger: logger)
             let pipeline = channel.pipeline.syncOperations
+            if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls)) }
             try pipeline.addHandler(ByteWatcher(clock: clock))
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,

@@ -1,0 +1,49 @@
+import Foundation
+import LarderServer
+import LarderTesting
+import NIOCore
+import Testing
+
+/// Larder serving HTTPS with a configured certificate and key.
+@Suite("HTTPS")
+struct TLSServerTests {
+    @Test("with tls.cert and tls.key Larder serves HTTPS, and links it writes say https")
+    func servesHTTPS() async throws {
+        let certificates = try await TestCertificates.make()
+        let upstream = try await FixtureRegistry()
+        upstream.publishNpm(name: "secure", versions: [("1.0.0", PackageFile(filename: "secure-1.0.0.tgz", data: Data("x".utf8)), [:])])
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.tls.certificateFile = certificates.certificateFile
+            $0.tls.keyFile = certificates.keyFile
+        }
+        try await larder.stopping(upstream) {
+            let work = TestLarder.temporaryDirectory("https")
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            let status = try await Shell.run(["curl", "-sS", "--cacert", certificates.caFile, "-o", work + "/health", "-w", "%{http_code}", "https://127.0.0.1:\(larder.port)/health"], clean: true)
+            #expect(status == "200")
+            let document = try await Shell.run(["curl", "-sS", "--cacert", certificates.caFile, "https://127.0.0.1:\(larder.port)/npm/secure"], clean: true)
+            #expect(document.contains("https://127.0.0.1:\(larder.port)/npm/secure/-/secure-1.0.0.tgz"))
+            // Plain HTTP on the HTTPS port gets no answer.
+            let plain = try? await Shell.run(["curl", "-sS", "--max-time", "5", "http://127.0.0.1:\(larder.port)/health"], clean: true)
+            #expect(plain?.contains("ok") != true)
+        }
+    }
+
+    @Test("TLS settings that cannot work stop Larder with a message naming the setting")
+    func badSettings() async throws {
+        let certificates = try await TestCertificates.make()
+        let other = try await TestCertificates.make()
+        for (environment, named) in [
+            (["LARDER_TLS_CERT": certificates.certificateFile], "tls.key"),
+            (["LARDER_TLS_KEY": certificates.keyFile], "tls.cert"),
+            (["LARDER_TLS_CERT": certificates.certificateFile, "LARDER_TLS_KEY": "/no/such/key.pem"], "tls.key"),
+            (["LARDER_TLS_CERT": certificates.keyFile, "LARDER_TLS_KEY": certificates.keyFile], "tls.cert"),
+            (["LARDER_TLS_CERT": certificates.certificateFile, "LARDER_TLS_KEY": other.keyFile], "tls.key"),
+        ] {
+            #expect("\(environment)") {
+                _ = try LarderConfiguration.resolve(environment: environment)
+            } throws: { "\($0)".contains(named) }
+        }
+    }
+}
