@@ -53,6 +53,23 @@ struct CommandLineTests {
         await upstream.stop()
     }
 
+    @Test("larder tls init makes an authority and a server certificate in the data directory, and says how to trust and use them")
+    func tlsInit() async throws {
+        let data = TestLarder.temporaryDirectory("larder-tls")
+        let first = try await Shell.run([Self.binary, "tls", "init", "--data-dir", data, "--host", "mirror.example"])
+        #expect(first.contains("made a certificate authority"))
+        #expect(first.contains("mirror.example"))
+        #expect(first.contains("--tls-cert \(data)/tls/server.pem --tls-key \(data)/tls/server.key"))
+        for file in ["ca.pem", "ca.key", "server.pem", "server.key"] {
+            #expect(FileManager.default.fileExists(atPath: "\(data)/tls/\(file)"), "\(file)")
+        }
+        let text = try await Shell.run(["openssl", "x509", "-in", "\(data)/tls/server.pem", "-noout", "-text"])
+        #expect(text.contains("DNS:mirror.example"))
+        #expect(text.contains("IP Address:127.0.0.1"))
+        let second = try await Shell.run([Self.binary, "tls", "init", "--data-dir", data])
+        #expect(second.contains("kept the certificate authority"))
+    }
+
     @Test("every setting's flag is offered by the command line")
     func everyFlag() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the larder executable first (swift build)")

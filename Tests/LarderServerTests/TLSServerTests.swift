@@ -46,4 +46,32 @@ struct TLSServerTests {
             } throws: { "\($0)".contains(named) }
         }
     }
+
+    @Test("larder tls init's authority and server certificate serve HTTPS to clients that trust it, by name and address; the authority is kept")
+    func localAuthority() async throws {
+        let data = TestLarder.temporaryDirectory("tls-init")
+        let authority = LocalCertificateAuthority(dataDirectory: data)
+        #expect(try authority.issue(hosts: ["localhost", "127.0.0.1", "::1", "larder.test"]))
+        let ca = try Data(contentsOf: URL(fileURLWithPath: authority.caCertificateFile))
+        let mode = try FileManager.default.attributesOfItem(atPath: authority.keyFile)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        let larder = try await TestLarder {
+            $0.tls.certificateFile = authority.certificateFile
+            $0.tls.keyFile = authority.keyFile
+        }
+        for url in ["https://127.0.0.1:\(larder.port)/health", "https://larder.test:\(larder.port)/health", "https://localhost:\(larder.port)/health"] {
+            let answer = try await Shell.run(["curl", "-sS", "--cacert", authority.caCertificateFile, "--resolve", "larder.test:\(larder.port):127.0.0.1", url], clean: true)
+            #expect(answer.contains("ok"), "\(url)")
+        }
+        // A name the certificate does not carry is refused by the client.
+        let wrong = try? await Shell.run(["curl", "-sS", "--cacert", authority.caCertificateFile, "--resolve", "other.test:\(larder.port):127.0.0.1", "https://other.test:\(larder.port)/health"], clean: true)
+        #expect(wrong == nil)
+        await larder.stop()
+
+        let server = try Data(contentsOf: URL(fileURLWithPath: authority.certificateFile))
+        #expect(try authority.issue(hosts: ["localhost"]) == false)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: authority.caCertificateFile)) == ca)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: authority.certificateFile)) != server)
+        #expect(throws: LocalCertificateAuthorityError.self) { try authority.issue(hosts: ["bad host"]) }
+    }
 }
