@@ -30,7 +30,6 @@ get() {  # get PORT [HEADER...]: one request; prints "seconds bytes status"
   for h in "$@"; do [ -n "$h" ] && headers+=(-H "$h"); done
   curl -s -o /dev/null --max-time 300 "${headers[@]}" -w '%{time_total} %{size_download} %{http_code}\n' "http://127.0.0.1:$port/npm/bigdoc"
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 one() { for _ in 1 2 3 4 5; do get "$@"; done | cut -d' ' -f1 | median; }           # median of 5 sequential
 four() { for _ in 1 2 3 4; do get "$@" & done | cut -d' ' -f1 | sort -n | tail -1; }  # slowest of 4 at once
 size() { get "$@" | cut -d' ' -f2; }

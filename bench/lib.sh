@@ -93,3 +93,6 @@ peak_rss_during() {
   wait $job
   echo $peak
 }
+
+# median: the median of the numbers on standard input, one per line.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

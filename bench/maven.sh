@@ -42,7 +42,6 @@ XML
   rm -rf "$dir"
   echo "$end - $start" | bc -l
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%F)"
 resolve "http://127.0.0.1:$LARDER/maven/" >/dev/null   # cold: fills Larder's cache

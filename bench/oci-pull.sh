@@ -22,7 +22,6 @@ pull() {  # pull PORT: seconds for one skopeo copy of the image from 127.0.0.1:P
     copy --src-tls-verify=false "docker://127.0.0.1:$1/bench/app:1.0" "dir:$OUT/oci/copy" >/dev/null
   echo "$(date +%s.%N) - $start" | bc -l
 }
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%F); skopeo $(skopeo --version | awk '{print $3}')"
 cold=$(pull $LARDER)

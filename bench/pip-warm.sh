@@ -38,7 +38,6 @@ run() {  # run INDEX: one pip download of all 30 packages, fresh target, no pip 
   rm -rf "$dir"
   echo "$end - $start" | bc -l
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, $(uname -r); $(date -u +%F)"
 declare -A result

@@ -11,6 +11,18 @@ public struct MirrorPlan: Sendable {
 
     /// Creates an empty plan.
     public init() {}
+
+    /// The plans of several packages as one, in their order, after `problems` found in the
+    /// inputs; an artifact two packages share is kept once.
+    init(joining parts: [MirrorPlan], problems: [MirrorProblem]) {
+        self.problems = problems
+        var seen = Set<String>()
+        for part in parts {
+            metadataDocuments += part.metadataDocuments
+            self.problems += part.problems
+            artifacts += part.artifacts.filter { seen.insert($0.route.key).inserted }
+        }
+    }
 }
 
 /// One artifact of a plan.

@@ -34,15 +34,7 @@ public struct MirrorPlanner: Sendable {
                 start()
             }
         }
-        var plan = MirrorPlan()
-        plan.problems = problems
-        var seen = Set<String>()
-        for part in parts.compactMap({ $0 }) {
-            plan.metadataDocuments += part.metadataDocuments
-            plan.problems += part.problems
-            plan.artifacts += part.artifacts.filter { seen.insert($0.route.key).inserted }
-        }
-        return plan
+        return MirrorPlan(joining: parts.compactMap { $0 }, problems: problems)
     }
 
     /// Plans one package URL: its metadata cached, its artifacts selected; what goes wrong is a

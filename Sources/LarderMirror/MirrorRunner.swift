@@ -122,14 +122,7 @@ public enum MirrorRunner {
                 while inFlight < max(concurrency, 1), startNext() { inFlight += 1 }
             }
         }
-        var plan = MirrorPlan()
-        plan.problems = problems
-        for part in parts.compactMap({ $0 }) {
-            plan.metadataDocuments += part.metadataDocuments
-            plan.problems += part.problems
-            plan.artifacts += part.artifacts
-        }
-        return Run(plan: plan, summary: summary)
+        return Run(plan: MirrorPlan(joining: parts.compactMap { $0 }, problems: problems), summary: summary)
     }
 
     private static func fetch(_ artifact: PlannedArtifact, engine: Engine) async -> MirrorEvent.Outcome {

@@ -28,24 +28,24 @@ extension Engine {
     /// returns its entry and whether it had to be fetched. A stored copy is re-hashed: one that
     /// is missing or damaged is replaced, not skipped. Used by the mirror.
     public func ensureArtifact(_ route: Route) async throws -> (entry: CacheEntry, fetched: Bool) {
-        if let entry = try await lookup(route.key), try await isIntact(entry) {
-            try Self.checkDeclared(route, entry)
-            return (entry, false)
-        }
+        let stored = try await storedOrFetched(route)
+        try Self.checkDeclared(route, stored.entry)
+        return stored
+    }
+
+    private func storedOrFetched(_ route: Route) async throws -> (entry: CacheEntry, fetched: Bool) {
+        if let entry = try await lookup(route.key), try await isIntact(entry) { return (entry, false) }
         switch startOrJoinFill(route, commit: true) {
-        case .stored(let entry):
-            try Self.checkDeclared(route, entry)
-            return (entry, false)
+        case .stored(let entry): return (entry, false)
         case .fill(let fill):
             switch try await fill.outcome() {
-            case .committed(let entry, let fetched):
-                try Self.checkDeclared(route, entry)
-                return (entry, fetched)
+            case .committed(let entry, let fetched): return (entry, fetched)
             case .streamed: throw LarderError(.internalError, "\(route.key) was streamed without being stored")
             case .failed(let error): throw error
             }
         }
     }
+
 
     /// The bytes of the artifact of `route`, fetched first if needed; for small files a catalog
     /// reads (a POM), refusing one larger than `maxSize`.

@@ -13,7 +13,7 @@ extension Engine {
             let result: T? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
                 // A missing or damaged blob has been dropped or quarantined: fetch it again.
                 guard let document = try await smallBlob(entry) else { return nil }
-                return try body(MetadataDocument(body: document, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance))
+                return try body(MetadataDocument(document, of: entry, provenance: provenance))
             }
             if let result { return result }
         }
@@ -164,7 +164,7 @@ extension Engine {
                     let links: [ArtifactLink]?
                     do {
                         try route.validate?(body, response.header("content-type"))
-                        links = try route.links?(MetadataDocument(body: body, contentType: entry.contentType, sourceURL: url, entry: entry, isStale: false, provenance: .fetched))
+                        links = try route.links?(MetadataDocument(body, of: entry, provenance: .fetched))
                     } catch {
                         let reason = (error as? LarderError)?.message ?? "\(error)"
                         throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
@@ -205,7 +205,7 @@ extension Engine {
             }
             let links: [ArtifactLink]? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
                 guard let body = try await smallBlob(entry) else { return nil }
-                return try extract(MetadataDocument(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance))
+                return try extract(MetadataDocument(body, of: entry, provenance: provenance))
             }
             guard let links else { continue }
             try await index.recordLinks(links, documentKey: route.key, digest: entry.digest)

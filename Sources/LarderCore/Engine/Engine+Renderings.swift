@@ -29,9 +29,7 @@ extension Engine {
         let plain = try await renderOnce(key, documentKey: route.key, document: document) {
             try await self.withMetadataMemory(document.size, factor: route.parseMemoryFactor) {
                 guard let body = try await self.smallBlob(document) else { return nil }
-                let made = try presenter.render(MetadataDocument(
-                    body: body, contentType: document.contentType, sourceURL: document.sourceURL, entry: document,
-                    isStale: provenance == .stale, provenance: provenance))
+                let made = try presenter.render(MetadataDocument(body, of: document, provenance: provenance))
                 return (made.body, made.contentType, [:])
             }
         }

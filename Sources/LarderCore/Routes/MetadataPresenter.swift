@@ -57,6 +57,11 @@ public struct MetadataDocument: Sendable {
         case stale
     }
 
+    /// The document `entry` holds, with `body` its bytes, obtained as `provenance` says.
+    init(_ body: ByteBuffer, of entry: CacheEntry, provenance: Provenance) {
+        self.init(body: body, contentType: entry.contentType, sourceURL: entry.sourceURL, entry: entry, isStale: provenance == .stale, provenance: provenance)
+    }
+
     /// Creates a document.
     public init(body: ByteBuffer, contentType: String?, sourceURL: String, entry: CacheEntry, isStale: Bool, provenance: Provenance) {
         self.body = body
