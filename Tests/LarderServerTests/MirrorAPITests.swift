@@ -36,12 +36,13 @@ struct MirrorAPITests {
 
     /// Polls a job until `done(state)` (at most 10 seconds).
     static func wait(_ larder: TestLarder, _ id: String, until done: (String) -> Bool) async throws -> [String: Any] {
+        var last: [String: Any] = [:]
         for _ in 0..<200 {
-            let job = try Self.job(try await RawHTTP.send(port: larder.port, target: "/api/mirror/\(id)"))
-            if done(job["state"] as? String ?? "") { return job }
+            last = try Self.job(try await RawHTTP.send(port: larder.port, target: "/api/mirror/\(id)"))
+            if done(last["state"] as? String ?? "") { return last }
             try await Task.sleep(for: .milliseconds(50))
         }
-        Issue.record("job \(id) did not reach the expected state within 10 seconds")
+        Issue.record("job \(id) did not reach the expected state within 10 seconds; last seen: \(last)")
         throw CancellationError()
     }
 
@@ -287,17 +288,22 @@ struct MirrorAPITests {
 
     @Test("resumes sent at the same moment start one runner; the others are told the job is running")
     func concurrentResumes() async throws {
-        let upstream = try await Self.upstream(slowPause: .milliseconds(50))
+        let upstream = try await Self.upstream()
+        // The tarball is held until the resumes are in, so the job is running however slow the machine.
+        let gate = FixtureGate()
+        upstream.set("/slow/-/slow-1.0.0.tgz", body: ByteBuffer(bytes: Data(repeating: 2, count: 30_000)), fault: .gate(gate))
         let larder = try await Self.larder(upstream)
         let id = try #require(try Self.job(try await Self.post(larder, #"{"purls": ["pkg:npm/slow@1.0.0"]}"#))["id"] as? String)
         _ = try await Self.wait(larder, id) { $0 == "running" }
         _ = try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(id)")
+        defer { gate.open() }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 { group.addTask { try await Self.post(larder, "", target: "/api/mirror/\(id)/resume").status } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(statuses.filter { $0 == 202 }.count == 1, "\(statuses)")
         #expect(statuses.allSatisfy { [202, 400, 409].contains($0) }, "\(statuses)")
+        gate.open()
         let done = try await Self.wait(larder, id) { $0 == "done" }
         let progress = try #require(done["progress"] as? [String: Any])
         #expect(progress["total"] as? Int == 1)
