@@ -89,6 +89,15 @@ public struct LarderResponder: HTTPResponder {
             }
             try path.requireNoEncodedSlash()
             return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody))
+        case ".well-known" where path.segments.count == 2:
+            guard let adapter = adapters.values.first(where: { $0.wellKnownNames.contains(path.segments[1]) }) else {
+                throw LarderError.notFound("Larder has no /.well-known/\(path.segments[1].prefix(100))")
+            }
+            do {
+                return try await serve(request, with: adapter, path: path, query: query, method: method)
+            } catch {
+                return adapter.errorResponse(error)
+            }
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
             do {

@@ -226,6 +226,11 @@ public final class FixtureRegistry: Sendable {
         state.resources.withLock { $0[path] = resource }
     }
 
+    /// What is served at `path`, if anything.
+    public func resource(_ path: String) -> Resource? {
+        state.resources.withLock { $0[path] }
+    }
+
     /// Serves `body` at `path`.
     public func set(_ path: String, body: ByteBuffer, contentType: String = "application/octet-stream", etag: String? = nil, fault: Fault = .none) {
         set(path, Resource(body: body, contentType: contentType, etag: etag, fault: fault))

@@ -17,7 +17,9 @@ public final class TestLarder: Sendable {
     private let task: Task<Void, any Error>
 
     /// Larder's root URL.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "\(isTLS ? "https" : "http")://127.0.0.1:\(port)" }
+    /// Whether it serves HTTPS.
+    let isTLS: Bool
     /// The engine.
     public var engine: Engine { larder.engine }
 
@@ -46,6 +48,7 @@ public final class TestLarder: Sendable {
         self.larder = larder
         self.group = group
         self.port = bound
+        self.isTLS = configuration.tls.certificateFile != nil
         self.dataDirectory = configuration.dataDirectory
     }
 

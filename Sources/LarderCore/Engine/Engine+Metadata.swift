@@ -126,7 +126,7 @@ extension Engine {
             try await index.touch(key: route.key, fetchedAt: now)
             entries.set(route.key, entry)
             return (entry, .revalidated)
-        case 200:
+        case let status where status == 200 || (status == 204 && route.acceptsNoContent):
             do {
                 let entry = try await storeMetadata(route, response: response, source: answer.source, url: url, replacing: existing)
                 return (entry, .fetched)
@@ -144,6 +144,10 @@ extension Engine {
     private func storeMetadata(_ route: Route, response: UpstreamResponse, source: Source, url: String, replacing old: CacheEntry?) async throws -> CacheEntry {
         var stagingPath: String?
         let memoryLimit = configuration.memoryObjectLimit
+        if let missing = route.requiredHeaders.first(where: { response.header($0) == nil }) {
+            await response.body.discard()
+            throw LarderError(.upstreamFailed, "upstream \(url) answered without the \(missing) header its protocol requires; the stored copy, if any, is kept")
+        }
         do {
             let staged = try await stage(
                 response.body, url: url, algorithms: [], limit: (Int64(configuration.maxMetadataBytes), "max_metadata_mb"),

@@ -11,10 +11,14 @@ public protocol EcosystemAdapter: Sendable {
     /// The answer for an error under the mount point, in the protocol's own error format. The
     /// default is JSON `{"error": message}` with the error's status and headers.
     func errorResponse(_ error: LarderError) -> EngineResponse
+    /// Names of documents at `/.well-known/<name>` the adapter answers (Terraform's
+    /// `terraform.json`); such a request reaches `resolve` with the path `<name>`. None by default.
+    var wellKnownNames: [String] { get }
 }
 
 extension EcosystemAdapter {
     public func errorResponse(_ error: LarderError) -> EngineResponse { .error(error) }
+    public var wellKnownNames: [String] { [] }
 }
 
 /// An adapter's decision.

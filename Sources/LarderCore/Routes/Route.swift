@@ -35,6 +35,12 @@ public struct Route: Sendable {
     public var storedHeaders: [String] = []
     /// Headers added to every successful answer.
     public var headers: [(String, String)] = []
+    /// For metadata: a `204 No Content` answer is a document too (an empty one, with the
+    /// `storedHeaders` it came with), for protocols that answer in headers.
+    public var acceptsNoContent = false
+    /// For metadata: upstream headers (lower-case names) without which an answer is not a
+    /// document of its kind; such an answer never replaces the stored copy.
+    public var requiredHeaders: [String] = []
     /// For metadata: checks that a fetched document is one of its format (a login page is not a
     /// project page) before it may replace the stored copy; a throw makes the answer an upstream
     /// failure, so the stored copy stays and is served stale. Given the body and the upstream's
