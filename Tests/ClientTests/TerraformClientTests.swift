@@ -6,7 +6,7 @@ import Testing
 
 /// The real `terraform` through Larder over HTTPS: a provider from the network mirror and a
 /// registry module, in front of a fixture registry for the host `registry.example`.
-@Suite("terraform through Larder")
+@Suite("terraform through Larder", .enabled(if: Shell.has("terraform"), "terraform is not on the PATH (it is not a Debian package)"))
 struct TerraformClientTests {
     /// A module archive (tar.gz) with the module in `modules/vpc`.
     static func moduleArchive() async throws -> PackageFile {
