@@ -11,9 +11,17 @@ public protocol Ecosystem: EcosystemAdapter {
     /// Builds the adapter over `upstreams`, tried in order (possibly none: its routes then answer
     /// 503 naming the setting).
     init(upstreams: [Upstream])
+    /// Builds the adapter over `upstreams`, with the platforms (`os_arch`) whose
+    /// platform-specific artifacts the mirror fetches. Ecosystems without such artifacts ignore
+    /// them (the default).
+    init(upstreams: [Upstream], mirrorPlatforms: [String])
 }
 
 extension Ecosystem {
+    public init(upstreams: [Upstream], mirrorPlatforms: [String]) {
+        self.init(upstreams: upstreams)
+    }
+
     public var ecosystem: String { Self.name }
     public var mount: String { Self.name }
 

@@ -89,6 +89,13 @@ public struct ConfigurationKey: Sendable {
             default: throw ConfigurationError("expected true or false, got '\(v)'")
             }
         },
+        ConfigurationKey(name: "mirror_platforms", environment: "LARDER_MIRROR_PLATFORMS", flag: "mirror-platforms", help: "platforms (os_arch, comma-separated) whose platform-specific artifacts the mirror fetches: Terraform providers (default linux_amd64)") { v, c in
+            let platforms = v.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
+            guard !platforms.isEmpty, platforms.allSatisfy({ $0.split(separator: "_").count == 2 && $0.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") } }) else {
+                throw ConfigurationError("expected os_arch platforms separated by commas (linux_amd64,darwin_arm64), got '\(v.prefix(200))'")
+            }
+            c.mirrorPlatforms = platforms
+        },
         ConfigurationKey(name: "max_request_body_kb", environment: "LARDER_MAX_REQUEST_BODY_KB", flag: "max-request-body-kb", help: "largest request body in KiB (mirror API requests, npm audit) (default 16384)") { v, c in
             c.maxRequestBody = try positiveNumber(v) << 10
         },

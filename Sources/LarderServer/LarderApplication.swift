@@ -68,7 +68,7 @@ public struct LarderStack: Sendable {
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),
             configuration: configuration.engine, logger: logger)
-        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? []) } + extraAdapters
+        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? [], mirrorPlatforms: configuration.mirrorPlatforms) } + extraAdapters
     }
 
     /// The adapters that can describe packages to the mirror.

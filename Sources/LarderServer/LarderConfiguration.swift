@@ -36,6 +36,8 @@ public struct LarderConfiguration: Sendable {
     public var maxRequestBody: Int = 16 << 20
     /// Whether `/api/mirror` is served.
     public var mirrorAPI = false
+    /// Platforms (`os_arch`) whose platform-specific artifacts the mirror fetches.
+    public var mirrorPlatforms = ["linux_amd64"]
     /// Log level.
     public var logLevel: Logger.Level = .info
     /// The certificate and key Larder serves HTTPS with; none: plain HTTP.

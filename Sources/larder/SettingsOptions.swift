@@ -50,6 +50,8 @@ struct SettingsOptions: ParsableArguments {
     var metadataMemoryMB: String?
     @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
     var mirrorAPI: String?
+    @Option(name: .customLong("mirror-platforms"), help: "Platforms (os_arch, comma-separated) whose platform-specific artifacts the mirror fetches: Terraform providers (default linux_amd64).")
+    var mirrorPlatforms: String?
     @Option(name: .customLong("max-request-body-kb"), help: "Largest request body in KiB (default 16384).")
     var maxRequestBodyKB: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).")
@@ -65,7 +67,7 @@ struct SettingsOptions: ParsableArguments {
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("max-connections", maxConnections), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("mirror-platforms", mirrorPlatforms), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
             ("tls-cert", tlsCert), ("tls-key", tlsKey),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }

@@ -19,7 +19,7 @@ struct TerraformClientTests {
     }
 
     /// Runs `terraform init` in a fresh directory with a CLI configuration naming only Larder.
-    static func initialize(larder: TestLarder, certificates: TestCertificates, provider: String = "fixture") async throws -> (String, String) {
+    static func initialize(larder: TestLarder, certificates: TestCertificates, provider: String = "fixture", module: Bool = true) async throws -> (String, String) {
         let work = TestLarder.temporaryDirectory("terraform")
         try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
         try """
@@ -28,10 +28,7 @@ struct TerraformClientTests {
             \(provider) = { source = "registry.example/example/\(provider)", version = "1.0.0" }
           }
         }
-        module "network" {
-          source  = "registry.example/example/network/aws"
-          version = "1.0.0"
-        }
+        \(module ? "module \"network\" {\n  source  = \"registry.example/example/network/aws\"\n  version = \"1.0.0\"\n}" : "")
         """.write(toFile: work + "/main.tf", atomically: true, encoding: .utf8)
         try """
         provider_installation {
@@ -123,5 +120,55 @@ struct TerraformClientTests {
         }
         await key.remove()
         await stranger.remove()
+    }
+
+    @Test("larder mirror fetches the providers a .terraform.lock.hcl names for every configured platform; terraform init then works offline")
+    func mirrorFromLockfile() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
+        let certificates = try await TestCertificates.make()
+        let key = try await FixtureSigningKey.make()
+        let upstream = try await FixtureRegistry()
+        upstream.publishTerraformDiscovery()
+        let zips = try await upstream.publishTerraformProvider(namespace: "example", type: "fixture", version: "1.0.0", platforms: ["linux_amd64", "darwin_arm64", "windows_amd64"], key: key)
+        let data = TestLarder.temporaryDirectory("mirror-terraform")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try """
+            upstreams:
+              terraform:
+                registry.example: \(upstream.url)
+            """.write(toFile: data + "/larder.yaml", atomically: true, encoding: .utf8)
+        try """
+            # This file is maintained automatically by "terraform init".
+            # Manual edits may be lost in future updates.
+
+            provider "registry.example/example/fixture" {
+              version     = "1.0.0"
+              constraints = "1.0.0"
+              hashes = [
+                "zh:\(zips["linux_amd64"]!.sha256)",
+              ]
+            }
+            """.write(toFile: data + "/.terraform.lock.hcl", atomically: true, encoding: .utf8)
+        let output = try await Shell.run([
+            CommandLineTests.binary, "mirror", "--config", data + "/larder.yaml", "--data-dir", data, "--lockfile", data + "/.terraform.lock.hcl",
+            "--mirror-platforms", "linux_amd64,darwin_arm64",
+        ])
+        #expect(output.contains("failed 0"), "\(output)")
+        #expect(output.contains(zips["linux_amd64"]!.filename) && output.contains(zips["darwin_arm64"]!.filename), "\(output)")
+        #expect(!output.contains(zips["windows_amd64"]!.filename), "\(output)")
+        #expect(upstream.requests(to: "/releases/fixture/1.0.0/\(zips["windows_amd64"]!.filename)") == 0)
+
+        await upstream.stop()
+        let larder = try await TestLarder(dataDirectory: data) {
+            $0.upstreams["terraform"] = [try Upstream(url: upstream.url, setting: "upstreams.terraform.registry.example", name: "registry.example")]
+            $0.tls.certificateFile = certificates.certificateFile
+            $0.tls.keyFile = certificates.keyFile
+            $0.engine.metadataTTL = .zero
+        }
+        let (work, offline) = try await Self.initialize(larder: larder, certificates: certificates, module: false)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        #expect(offline.contains("Terraform has been successfully initialized"), "\(offline)")
+        await larder.stop()
+        await key.remove()
     }
 }

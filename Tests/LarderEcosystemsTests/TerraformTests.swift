@@ -64,4 +64,19 @@ struct TerraformTests {
         #expect(OpenPGPVerifier.dearmor("not a key") == nil)
         #expect(OpenPGPVerifier.dearmor("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n!!!\n-----END PGP PUBLIC KEY BLOCK-----") == nil)
     }
+
+    @Test("version constraints in Terraform's syntax", arguments: [
+        ("1.2.0", ["1.2.0"]), ("= 1.2.0", ["1.2.0"]), ("!= 1.3.0", ["1.0.0", "1.2.0", "1.2.5", "1.4.0", "2.0.0"]),
+        (">= 1.2, < 2.0", ["1.2.0", "1.2.5", "1.3.0", "1.4.0"]), ("~> 1.2", ["1.2.0", "1.2.5", "1.3.0", "1.4.0"]), ("~> 1.2.0", ["1.2.0", "1.2.5"]),
+        ("> 1.4.0", ["2.0.0"]), ("<= 1.0.0", ["1.0.0"]), ("2.1.0-beta", ["2.1.0-beta"]),
+    ])
+    func constraints(text: String, expected: [String]) throws {
+        let range = try TerraformConstraints.range(text)
+        #expect(["1.0.0", "1.2.0", "1.2.5", "1.3.0", "1.3.0-rc1", "1.4.0", "2.0.0", "2.1.0-beta"].filter(range.contains) == expected)
+    }
+
+    @Test("malformed constraints are refused", arguments: ["", ">= x", "~> 1.2.3.4", "1.2.0, ", "=> 1", "~> 9223372036854775807", "-1"])
+    func badConstraints(text: String) {
+        #expect(throws: LarderError.self) { try TerraformConstraints.range(text) }
+    }
 }

@@ -108,6 +108,40 @@ struct LockfileTests {
         #expect(lock.packageURLs.map(\.description) == ["pkg:golang/github.com/google/uuid@v1.6.0", "pkg:golang/golang.org/x/mod@v0.17.0"])
     }
 
+    @Test(".terraform.lock.hcl: providers with versions and zh: digests, found by name or content; broken blocks refused")
+    func terraform() throws {
+        let zh = String(repeating: "ab", count: 32)
+        let text = """
+            # This file is maintained automatically by "terraform init".
+            # Manual edits may be lost in future updates.
+
+            provider "registry.terraform.io/hashicorp/aws" {
+              version     = "5.31.0"
+              constraints = "~> 5.0"
+              hashes = [
+                "h1:8mJEMqRfXm8oVfvbHOmzGN2Y3ybd0xTf1SiIUP1hvbw=",
+                "zh:\(zh)",
+              ]
+            }
+
+            provider "registry.opentofu.org/org/thing" {
+              version = "0.1.0"
+            }
+
+            provider "not-an-address" {
+              version = "1.0.0"
+            }
+            """
+        for filename in [".terraform.lock.hcl", nil] {
+            let lock = try Lockfile.read(Data(text.utf8), filename: filename)
+            #expect(lock.format == .terraform)
+            #expect(lock.packageURLs.map(\.description) == ["pkg:terraform/registry.terraform.io/hashicorp/aws@5.31.0", "pkg:terraform/registry.opentofu.org/org/thing@0.1.0"])
+            #expect(lock.packages.first?.digests == [Integrity(algorithm: .sha256, hex: zh)!])
+            #expect(lock.packages.last?.problem != nil)
+        }
+        #expect(throws: LockfileError.self) { try Lockfile.read(Data("provider \"a/b/c\" {\n version = \"1\"\n".utf8), filename: ".terraform.lock.hcl") }
+    }
+
     @Test("Gemfile.lock: registry gems with platforms and checksums; git gems reported")
     func gemfile() throws {
         let lock = try Self.read("""

@@ -75,7 +75,10 @@ extension TerraformAdapter {
         let versions = try await engine.withMetadata(versionsRoute(provider, upstream: upstream, engine: engine)) {
             try TerraformDocuments.decode(TerraformDocuments.ProviderVersions.self, $0.body, what: "a provider's version list")
         }
-        guard let entry = versions.versions.first(where: { $0.version == version }), let platforms = entry.platforms, let first = platforms.first else {
+        guard let entry = versions.versions.first(where: { $0.version == version }), let platforms = entry.platforms,
+            // A mirrored platform's download document is on hand offline.
+            let first = platforms.first(where: { mirrorPlatforms.contains($0.key) }) ?? platforms.first
+        else {
             throw LarderError.notFound("provider \(provider.host)/\(provider.namespace)/\(provider.type) has no version \(version) with platforms upstream")
         }
         let (download, source) = try await download(provider, version: version, platform: first, upstream: upstream, engine: engine)

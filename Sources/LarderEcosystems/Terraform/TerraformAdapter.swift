@@ -30,13 +30,22 @@ public struct TerraformAdapter: Ecosystem {
     ]
     /// The registries, each answering for one host name.
     public let upstreams: [Upstream]
+    /// The platforms (`os_arch`) whose archives the mirror fetches.
+    public let mirrorPlatforms: [String]
     /// Checks `SHA256SUMS` signatures.
     let verifier = OpenPGPVerifier()
     /// Signatures already found good.
     let goodSignatures = TerraformSignatureCache()
 
-    /// Creates the adapter; the public registries may name their archive hosts.
+    /// Creates the adapter, mirroring archives for `linux_amd64`.
     public init(upstreams: [Upstream]) {
+        self.init(upstreams: upstreams, mirrorPlatforms: ["linux_amd64"])
+    }
+
+    /// Creates the adapter, mirroring archives for `mirrorPlatforms`; the public registries may
+    /// name their archive hosts.
+    public init(upstreams: [Upstream], mirrorPlatforms: [String]) {
+        self.mirrorPlatforms = mirrorPlatforms
         self.upstreams = upstreams.map { upstream in
             let hosts = (Self.publicArchiveHosts[upstream.origin.host] ?? []).compactMap(HostPattern.init)
             return hosts.isEmpty ? upstream : upstream.addingArtifactHosts(hosts)
