@@ -26,10 +26,13 @@ build_larder() {
   echo "$ROOT/.build/release/larder"
 }
 
-# start_nginx PORT ROOT [LOCATIONS]: nginx serving ROOT with sendfile, as the reference and the
-# upstream; LOCATIONS are extra location blocks for the server.
+# start_nginx PORT ROOT [LOCATIONS] [TLS_DIR]: nginx serving ROOT with sendfile, as the reference
+# and the upstream; LOCATIONS are extra location blocks for the server; with TLS_DIR (holding
+# server.pem and server.key) it serves HTTPS.
 start_nginx() {
-  local port=$1 www=$2 extra=${3:-} conf="$OUT/nginx-$1.conf"
+  local port=$1 www=$2 extra=${3:-} tls=${4:-} conf="$OUT/nginx-$1.conf" listen
+  listen="listen 127.0.0.1:$port;"
+  [ -n "$tls" ] && listen="listen 127.0.0.1:$port ssl; ssl_certificate $tls/server.pem; ssl_certificate_key $tls/server.key;"
   mkdir -p "$OUT/nginx-$1"
   cat > "$conf" <<CONF
 worker_processes 2;
@@ -48,7 +51,7 @@ http {
   uwsgi_temp_path $OUT/nginx-$1;
   scgi_temp_path $OUT/nginx-$1;
   server {
-    listen 127.0.0.1:$port;
+    $listen
     root $www;
     location = /npm/bench-files { default_type application/json; alias $www/npm/bench-files.json; }
     location ~ ^/npm/([a-z0-9-]+)$ { default_type application/json; try_files /npm/\$1.json =404; }
@@ -96,3 +99,15 @@ peak_rss_during() {
 
 # median: the median of the numbers on standard input, one per line.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# make_certificates DIR: a certificate authority (DIR/ca.pem) and a server certificate for
+# 127.0.0.1 and localhost (DIR/server.pem, DIR/server.key) it signed.
+make_certificates() {
+  local dir=$1
+  mkdir -p "$dir"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$dir/server.ext"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=bench-ca -keyout "$dir/ca.key" -out "$dir/ca.pem" \
+    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 -extfile "$dir/server.ext" -out "$dir/server.pem" 2>/dev/null
+}
