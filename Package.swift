@@ -63,6 +63,7 @@ let package = Package(
             name: "LarderEcosystems",
             dependencies: [
                 "LarderCore",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

@@ -83,6 +83,12 @@ public final class Engine: Sendable {
         return entry
     }
 
+    /// The stored entries whose keys start with `prefix` (at most `limit`), for adapters that
+    /// find related documents by key (the suites of an archive).
+    public func storedEntries(withKeyPrefix prefix: String, limit: Int) async throws -> [CacheEntry] {
+        try await index.entries(withKeyPrefix: prefix, limit: limit)
+    }
+
     /// Forgets `entry` (from memory, and from the index if it still points at the same blob) and
     /// deletes its blob when nothing else refers to it.
     func discard(_ entry: CacheEntry) async {
