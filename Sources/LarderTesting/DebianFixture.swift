@@ -27,9 +27,10 @@ extension FixtureRegistry {
     /// Builds a Debian archive with one suite and component `main` for `amd64`: `.deb` files
     /// made with `dpkg-deb`, `Packages` (plain, gzip and xz) and `Release` made with
     /// `apt-ftparchive`, `InRelease` and `Release.gpg` signed with `key`; serves it below
-    /// `prefix`. Returns the packages' files by pool path.
+    /// `prefix`. With `byHash`, the indexes are under `by-hash/SHA256/` and `by-hash/SHA512/` too and the `Release`
+    /// says `Acquire-By-Hash: yes`. Returns the packages' files by pool path.
     @discardableResult
-    public func publishDebianArchive(prefix: String = "/debian", suite: String = "stable", packages: [FixtureDebianPackage], key: FixtureSigningKey) async throws -> [String: PackageFile] {
+    public func publishDebianArchive(prefix: String = "/debian", suite: String = "stable", packages: [FixtureDebianPackage], key: FixtureSigningKey, byHash: Bool = false) async throws -> [String: PackageFile] {
         let root = TestLarder.temporaryDirectory("deb-archive")
         defer { try? FileManager.default.removeItem(atPath: root) }
         var files: [String: PackageFile] = [:]
@@ -57,8 +58,11 @@ extension FixtureRegistry {
         let packagesIndex = try await Shell.run(["apt-ftparchive", "packages", "pool"], in: archive)
         try packagesIndex.write(toFile: binary + "/Packages", atomically: true, encoding: .utf8)
         try await Shell.run(["sh", "-c", "gzip -9 -n -k Packages && xz -k Packages"], in: binary)
+        if byHash {
+            try await Shell.run(["sh", "-c", "mkdir -p by-hash/SHA256 by-hash/SHA512 && for f in Packages Packages.gz Packages.xz; do cp $f by-hash/SHA256/$(sha256sum $f | cut -d' ' -f1); cp $f by-hash/SHA512/$(sha512sum $f | cut -d' ' -f1); done"], in: binary)
+        }
         let release = try await Shell.run([
-            "apt-ftparchive", "-o", "APT::FTPArchive::Release::Suite=\(suite)", "-o", "APT::FTPArchive::Release::Codename=\(suite)",
+            "apt-ftparchive", "-o", "APT::FTPArchive::Release::Acquire-By-Hash=\(byHash ? "yes" : "no")", "-o", "APT::FTPArchive::Release::Suite=\(suite)", "-o", "APT::FTPArchive::Release::Codename=\(suite)",
             "-o", "APT::FTPArchive::Release::Components=main", "-o", "APT::FTPArchive::Release::Architectures=amd64", "release", "dists/\(suite)",
         ], in: archive)
         try release.write(toFile: archive + "/dists/\(suite)/Release", atomically: true, encoding: .utf8)

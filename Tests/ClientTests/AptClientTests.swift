@@ -31,7 +31,7 @@ struct AptClientTests {
         let upstream = try await FixtureRegistry()
         let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
         let tool = FixtureDebianPackage(name: "larder-tool", version: "2.3-1", architecture: "amd64")
-        let files = try await upstream.publishDebianArchive(packages: [hello, tool], key: key)
+        let files = try await upstream.publishDebianArchive(packages: [hello, tool], key: key, byHash: true)
         let larder = try await TestLarder {
             $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
         }
@@ -49,6 +49,8 @@ struct AptClientTests {
         let first = try await fresh()
         let update = try await Self.aptGet(["update"], work: first, source: source)
         #expect(!update.contains("Err:"), "\(update)")
+        // The Release says Acquire-By-Hash: apt asks for its index by hash.
+        #expect(upstream.received.contains { $0.path.contains("/by-hash/SHA512/") }, "\(upstream.requestCounts)")
         _ = try await Self.aptGet(["download", hello.name, tool.name], work: first, source: source)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first + "/download/" + hello.filename.replacingOccurrences(of: ":", with: "%3a"))) == files[hello.poolPath]!.data)
         #expect(try Data(contentsOf: URL(fileURLWithPath: first + "/download/" + tool.filename)) == files[tool.poolPath]!.data)
@@ -64,9 +66,52 @@ struct AptClientTests {
         await upstream.stop()
         let third = try await fresh()
         let offline = try await Self.aptGet(["update"], work: third, source: source)
-        #expect(!offline.contains("Err:"), "\(offline)")
+        #expect(!offline.contains("Err:") && !offline.contains("Ign:"), "\(offline)")
         _ = try await Self.aptGet(["download", hello.name, tool.name], work: third, source: source)
         #expect(FileManager.default.fileExists(atPath: third + "/download/" + tool.filename))
+        await larder.stop()
+        await key.remove()
+    }
+
+    @Test("larder mirror fetches pkg:deb package URLs with the suite's indexes; apt-get update and download then work offline")
+    func mirrorThenOffline() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
+        let key = try await FixtureSigningKey.make()
+        let upstream = try await FixtureRegistry()
+        let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
+        let tool = FixtureDebianPackage(name: "larder-tool", version: "2.3-1", architecture: "amd64")
+        let files = try await upstream.publishDebianArchive(packages: [hello, tool], key: key, byHash: true)
+        let data = TestLarder.temporaryDirectory("mirror-deb")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        // A package the suite lacks fails the run (exit 1); the others are mirrored.
+        var output = ""
+        do {
+            output = try await Shell.run([
+                CommandLineTests.binary, "mirror", "--data-dir", data, "--upstream", "debian=\(upstream.url)/debian",
+                "pkg:deb/debian/larder-hello@1.0-1?arch=amd64&distro=stable", "pkg:deb/debian/larder-tool@2.3-1?arch=amd64&distro=stable",
+                "pkg:deb/debian/larder-missing@1.0?arch=amd64&distro=stable",
+            ])
+            Issue.record("larder mirror succeeded although a package is missing: \(output)")
+        } catch let error as ShellError {
+            output = error.message
+        }
+        #expect(output.contains(hello.filename) && output.contains(tool.filename), "\(output)")
+        #expect(output.contains("failed 1"), "\(output)")
+        #expect(output.contains("larder-missing"), "\(output)")
+
+        await upstream.stop()
+        let larder = try await TestLarder(dataDirectory: data) {
+            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "LARDER_UPSTREAM_DEBIAN")]
+            $0.engine.metadataTTL = .zero
+        }
+        let work = TestLarder.temporaryDirectory("apt")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        try await FixtureRegistry.debianKeyring(key, path: work + "/archive.gpg")
+        let update = try await Self.aptGet(["update"], work: work, source: "\(larder.url)/debian/default")
+        #expect(!update.contains("Err:") && !update.contains("Ign:"), "\(update)")
+        _ = try await Self.aptGet(["download", hello.name, tool.name], work: work, source: "\(larder.url)/debian/default")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/download/" + tool.filename)) == files[tool.poolPath]!.data)
         await larder.stop()
         await key.remove()
     }

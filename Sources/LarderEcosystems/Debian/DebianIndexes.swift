@@ -13,24 +13,38 @@ enum DebianIndexes {
         var path: String
         var size: Int64
         var sha256: String
+        /// Its SHA-512, when the `Release` lists one (apt then asks by-hash files by it).
+        var sha512: String? = nil
     }
 
-    /// The `SHA256:` section of a `Release` or `InRelease`.
+    /// The files of the `SHA256:` section of a `Release` or `InRelease`, with their SHA-512
+    /// from the `SHA512:` section where it lists them.
     static func releaseFiles(_ text: String) -> [ReleaseFile] {
-        var files: [ReleaseFile] = []
-        var inSection = false
+        var sections: [String: [(path: String, size: Int64, hex: String)]] = [:]
+        var section: (name: String, algorithm: Integrity.Algorithm)?
         for line in text.split(whereSeparator: \.isNewline) {
             if line.first == " " || line.first == "\t" {
-                guard inSection else { continue }
+                guard let current = section else { continue }
                 let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-                if fields.count == 3, let size = Int64(fields[1]), let digest = Integrity(algorithm: .sha256, hex: String(fields[0])) {
-                    files.append(ReleaseFile(path: String(fields[2]), size: size, sha256: digest.hex))
+                if fields.count == 3, let size = Int64(fields[1]), let digest = Integrity(algorithm: current.algorithm, hex: String(fields[0])) {
+                    sections[current.name, default: []].append((String(fields[2]), size, digest.hex))
                 }
             } else {
-                inSection = line.trimmingCharacters(in: .whitespaces) == "SHA256:"
+                switch line.trimmingCharacters(in: .whitespaces) {
+                case "SHA256:": section = ("SHA256", .sha256)
+                case "SHA512:": section = ("SHA512", .sha512)
+                default: section = nil
+                }
             }
         }
-        return files
+        var sha512: [String: String] = [:]
+        for file in sections["SHA512"] ?? [] { sha512[file.path] = file.hex }
+        return (sections["SHA256"] ?? []).map { ReleaseFile(path: $0.path, size: $0.size, sha256: $0.hex, sha512: sha512[$0.path]) }
+    }
+
+    /// Whether a `Release` says clients fetch its indexes by hash (`Acquire-By-Hash: yes`).
+    static func acquiresByHash(_ text: String) -> Bool {
+        text.split(whereSeparator: \.isNewline).contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "acquire-by-hash: yes" }
     }
 
     /// Checks that `body` is a document of the kind its name says, so that a login page or an
@@ -61,15 +75,7 @@ enum DebianIndexes {
     /// The pool files a `Packages` or `Sources` index (plain or gzipped) lists, with their
     /// SHA-256; the index may unpack to at most `maxSize` bytes.
     static func poolFiles(_ body: ByteBuffer, path: String, maxSize: Int) throws -> [ArtifactLink] {
-        var buffer = body
-        if path.hasSuffix(".gz") {
-            do {
-                buffer = try buffer.decompress(with: .gzip, maxSize: maxSize)
-            } catch {
-                throw LarderError(.upstreamFailed, "\(path) does not unpack (\(error)), or unpacks to more than \(maxSize >> 20) MiB")
-            }
-        }
-        let text = String(decoding: buffer.readableBytesView, as: UTF8.self)
+        let text = try unpacked(body, path: path, maxSize: maxSize)
         var links: [ArtifactLink] = []
         var filename: String?
         var sha256: String?
@@ -103,6 +109,51 @@ enum DebianIndexes {
         }
         flush()
         return links.filter { Self.isPoolPath($0.name) }
+    }
+
+    /// A binary package a `Packages` index lists.
+    struct PackageEntry: Equatable {
+        var package: String
+        var version: String
+        var architecture: String
+        var filename: String
+        var sha256: String?
+    }
+
+    /// The packages a `Packages` index (plain or gzipped) lists; it may unpack to at most
+    /// `maxSize` bytes.
+    static func packageEntries(_ body: ByteBuffer, path: String, maxSize: Int) throws -> [PackageEntry] {
+        var entries: [PackageEntry] = []
+        var fields: [Substring: String] = [:]
+        func flush() {
+            if let package = fields["Package"], let version = fields["Version"], let filename = fields["Filename"], isPoolPath(filename) {
+                entries.append(PackageEntry(package: package, version: version, architecture: fields["Architecture"] ?? "", filename: filename, sha256: fields["SHA256"].flatMap { Integrity(algorithm: .sha256, hex: $0)?.hex }))
+            }
+            fields = [:]
+        }
+        for line in try unpacked(body, path: path, maxSize: maxSize).split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.isEmpty { flush(); continue }
+            guard line.first != " ", line.first != "\t", let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[..<colon]
+            if ["Package", "Version", "Architecture", "Filename", "SHA256"].contains(name) {
+                fields[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        flush()
+        return entries
+    }
+
+    /// The text of an index, unpacked when gzipped.
+    static func unpacked(_ body: ByteBuffer, path: String, maxSize: Int) throws -> String {
+        var buffer = body
+        if path.hasSuffix(".gz") {
+            do {
+                buffer = try buffer.decompress(with: .gzip, maxSize: maxSize)
+            } catch {
+                throw LarderError(.upstreamFailed, "\(path) does not unpack (\(error)), or unpacks to more than \(maxSize >> 20) MiB")
+            }
+        }
+        return String(decoding: buffer.readableBytesView, as: UTF8.self)
     }
 
     /// Whether `path` is a file below `pool/` without `.` or `..` segments.
