@@ -17,13 +17,10 @@ public struct ConfigurationKey: Sendable {
     /// Every setting Larder reads.
     public static let all: [ConfigurationKey] = [
         ConfigurationKey(name: "listen", environment: "LARDER_LISTEN", flag: "listen", help: "HOST:PORT to listen on (default 127.0.0.1:8080)") { v, c in
-            guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
-                throw ConfigurationError("expected HOST:PORT, got '\(v)'")
-            }
-            var host = String(v[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            c.host = host.isEmpty ? "0.0.0.0" : host
-            c.port = port
+            (c.host, c.port) = try hostAndPort(v)
+        },
+        ConfigurationKey(name: "http_listen", environment: "LARDER_HTTP_LISTEN", flag: "http-listen", help: "HOST:PORT of a plain-HTTP listener beside the HTTPS one (needs tls.cert and tls.key; default none)") { v, c in
+            c.plainHTTP = try hostAndPort(v)
         },
         ConfigurationKey(name: "data_dir", environment: "LARDER_DATA_DIR", flag: "data-dir", help: "data directory holding the index and blobs (default ./larder-data)") { v, c in
             c.dataDirectory = v
@@ -127,6 +124,16 @@ public struct ConfigurationKey: Sendable {
     private static func wholeNumber(_ v: String) throws -> Int {
         guard let n = Int(v.trimmingCharacters(in: .whitespaces)), n >= 0 else { throw ConfigurationError("expected a whole number ≥ 0, got '\(v)'") }
         return n
+    }
+
+    /// Parses `HOST:PORT` (`[::1]:8080`; an empty host is every address).
+    private static func hostAndPort(_ v: String) throws -> (String, Int) {
+        guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ConfigurationError("expected HOST:PORT, got '\(v)'")
+        }
+        var host = String(v[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host.isEmpty ? "0.0.0.0" : host, port)
     }
 
     private static func positiveNumber(_ v: String) throws -> Int {

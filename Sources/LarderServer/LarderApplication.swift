@@ -21,7 +21,12 @@ public struct LarderApplication: Sendable {
 
     /// Builds Larder from `configuration`, serving `Ecosystems.all` and any `extraAdapters` (for
     /// embedding); `onServerRunning` receives the bound port.
-    public init(configuration: LarderConfiguration, logger: Logger? = nil, extraAdapters: [any EcosystemAdapter] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// With `http_listen`, a second, plain-HTTP listener serves beside the HTTPS one (same
+    /// engine, links written as http); `onPlainHTTPRunning` receives its port.
+    public init(
+        configuration: LarderConfiguration, logger: Logger? = nil, extraAdapters: [any EcosystemAdapter] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+        onPlainHTTPRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         var logger = logger ?? Logger(label: "larder")
         logger.logLevel = configuration.logLevel
         let stack = try LarderStack(configuration: configuration, logger: logger, extraAdapters: extraAdapters)
@@ -37,6 +42,17 @@ public struct LarderApplication: Sendable {
         // Hits are logged at debug: with that level on, every request goes through the router.
         let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4)
         let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs, fastHits: fastHits)
+        let connections = MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)
+        if let plain = configuration.plainHTTP {
+            let plainResponder = LarderResponder(
+                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs, fastHits: fastHits, plainHTTP: true)
+            services.append(Application(
+                responder: plainResponder,
+                server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, tls: nil) },
+                configuration: .init(address: .hostname(plain.host, port: plain.port), serverName: LarderResponder.serverName, availableConnectionsDelegate: connections),
+                onServerRunning: { channel in await onPlainHTTPRunning(channel.localAddress?.port ?? plain.port) },
+                logger: logger))
+        }
         self.engine = engine
         self.fastHits = fastHits
         self.application = Application(
@@ -44,7 +60,7 @@ public struct LarderApplication: Sendable {
             server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, tls: tls) },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: LarderResponder.serverName,
-                availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)),
+                availableConnectionsDelegate: connections),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -42,6 +42,8 @@ public struct LarderConfiguration: Sendable {
     public var logLevel: Logger.Level = .info
     /// The certificate and key Larder serves HTTPS with; none: plain HTTP.
     public var tls = ServerTLS()
+    /// Host and port of a plain-HTTP listener beside the HTTPS one, if any.
+    public var plainHTTP: (host: String, port: Int)?
 
     /// The defaults: each ecosystem's public registry where it has one.
     public init() {
@@ -115,6 +117,9 @@ public struct LarderConfiguration: Sendable {
             throw ConfigurationError("upstream_ca_file or SSL_CERT_FILE: \(error.message)")
         }
         _ = try configuration.tls.context()
+        if configuration.plainHTTP != nil, !configuration.tls.isEnabled {
+            throw ConfigurationError("http_listen adds a plain-HTTP listener beside the HTTPS one: it needs tls.cert and tls.key (listen alone serves plain HTTP)")
+        }
         return configuration
     }
 

@@ -14,6 +14,8 @@ public struct LarderResponder: HTTPResponder {
     let engine: Engine
     let adapters: [String: any EcosystemAdapter]
     let configuration: LarderConfiguration
+    /// The scheme of the listener it answers for, in links it writes.
+    let scheme: String
     let logger: Logger
     let mirrorAPI: MirrorAPI?
     let fastHits: FastHits?
@@ -23,7 +25,8 @@ public struct LarderResponder: HTTPResponder {
 
     /// Creates the responder; `mirrorJobs` is nil when the mirror API is off, `fastHits` when
     /// repeated hits are not answered before the router.
-    init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil) {
+    init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false) {
+        self.scheme = configuration.tls.isEnabled && !plainHTTP ? "https" : "http"
         self.engine = engine
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
         self.configuration = configuration
@@ -149,7 +152,6 @@ public struct LarderResponder: HTTPResponder {
     /// this request's answer; cached metadata is rewritten per request).
     private func baseURL(for request: Request) throws(LarderError) -> String {
         if let configured = configuration.baseURL { return configured }
-        let scheme = configuration.tls.isEnabled ? "https" : "http"
         guard let host = request.head.authority, !host.isEmpty else {
             return "\(scheme)://\(configuration.host):\(configuration.port)"
         }

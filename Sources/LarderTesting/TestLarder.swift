@@ -11,6 +11,8 @@ public final class TestLarder: Sendable {
     public let larder: LarderApplication
     /// The bound port.
     public let port: Int
+    /// The port of the plain-HTTP listener beside HTTPS (`http_listen`), if any.
+    public let plainPort: Int?
     /// The data directory.
     public let dataDirectory: String
     private let group: ServiceGroup
@@ -35,9 +37,10 @@ public final class TestLarder: Sendable {
         for ecosystem in configuration.upstreams.keys { configuration.upstreams[ecosystem] = [] }
         try configure(&configuration)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let (plainStream, plainContinuation) = AsyncStream.makeStream(of: Int.self)
         var logger = logHandler.map { handler in Logger(label: "larder-test") { _ in handler } } ?? Logger(label: "larder-test")
         logger.logLevel = configuration.logLevel
-        let larder = try await LarderApplication(configuration: configuration, logger: logger, extraAdapters: extraAdapters) { continuation.yield($0) }
+        let larder = try await LarderApplication(configuration: configuration, logger: logger, extraAdapters: extraAdapters) { continuation.yield($0) } onPlainHTTPRunning: { plainContinuation.yield($0) }
         let group = ServiceGroup(services: [larder.application], gracefulShutdownSignals: [], logger: logger)
         self.task = Task { try await group.run() }
         var bound = 0
@@ -45,6 +48,14 @@ public final class TestLarder: Sendable {
             bound = p
             break
         }
+        var plain: Int?
+        if configuration.plainHTTP != nil {
+            for await p in plainStream {
+                plain = p
+                break
+            }
+        }
+        self.plainPort = plain
         self.larder = larder
         self.group = group
         self.port = bound

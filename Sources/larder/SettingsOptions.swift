@@ -60,6 +60,8 @@ struct SettingsOptions: ParsableArguments {
     var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
     var tlsKey: String?
+    @Option(name: .customLong("http-listen"), help: "HOST:PORT of a plain-HTTP listener beside the HTTPS one (needs --tls-cert and --tls-key).")
+    var httpListen: String?
 
     /// The flags given, by configuration key flag name, in order.
     var flags: [(String, String)] {
@@ -68,7 +70,7 @@ struct SettingsOptions: ParsableArguments {
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("max-connections", maxConnections), ("memory-cache-mb", memoryCacheMB),
             ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("mirror-api", mirrorAPI), ("mirror-platforms", mirrorPlatforms), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
-            ("tls-cert", tlsCert), ("tls-key", tlsKey),
+            ("tls-cert", tlsCert), ("tls-key", tlsKey), ("http-listen", httpListen),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }
             + upstreams.map { ("upstream", $0) } + upstreamArtifactHosts.map { ("upstream-artifact-hosts", $0) }

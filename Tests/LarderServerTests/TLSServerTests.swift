@@ -30,6 +30,31 @@ struct TLSServerTests {
         }
     }
 
+    @Test("http_listen adds a plain-HTTP listener beside HTTPS: same cache, links in each listener's own scheme")
+    func plainListener() async throws {
+        let certificates = try await TestCertificates.make()
+        let upstream = try await FixtureRegistry()
+        upstream.publishNpm(name: "both", versions: [("1.0.0", PackageFile(filename: "both-1.0.0.tgz", data: Data("both ways".utf8)), [:])])
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.tls.certificateFile = certificates.certificateFile
+            $0.tls.keyFile = certificates.keyFile
+            $0.plainHTTP = ("127.0.0.1", 0)
+        }
+        try await larder.stopping(upstream) {
+            let plainPort = try #require(larder.plainPort)
+            let secure = try await Shell.run(["curl", "-sS", "--cacert", certificates.caFile, "https://127.0.0.1:\(larder.port)/npm/both"], clean: true)
+            #expect(secure.contains("https://127.0.0.1:\(larder.port)/npm/both/-/both-1.0.0.tgz"))
+            let plain = try await RawHTTP.send(port: plainPort, target: "/npm/both")
+            #expect(plain.text.contains("http://127.0.0.1:\(plainPort)/npm/both/-/both-1.0.0.tgz"), "\(plain.text)")
+            #expect(try await RawHTTP.send(port: plainPort, target: "/npm/both/-/both-1.0.0.tgz").body == Data("both ways".utf8))
+            let again = try await Shell.run(["curl", "-sS", "--cacert", certificates.caFile, "https://127.0.0.1:\(larder.port)/npm/both/-/both-1.0.0.tgz"], clean: true)
+            #expect(again == "both ways")
+            #expect(upstream.requests(to: "/both/-/both-1.0.0.tgz") == 1)
+        }
+        #expect(throws: ConfigurationError.self) { _ = try LarderConfiguration.resolve(environment: ["LARDER_HTTP_LISTEN": "127.0.0.1:0"]) }
+    }
+
     @Test("TLS settings that cannot work stop Larder with a message naming the setting")
     func badSettings() async throws {
         let certificates = try await TestCertificates.make()
