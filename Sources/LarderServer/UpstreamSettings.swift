@@ -116,7 +116,7 @@ struct UpstreamSettings {
         throw ConfigurationError("\(setting) in config file \(file) must be a URL, a list of upstreams, or a mapping of names to upstreams")
     }
 
-    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only"]
+    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only", "sha256"]
     private static let authKeys: Set<String> = ["username", "password_env", "password_file", "token_env", "token_file"]
 
     private func entry(_ value: Any, setting: String, name: String?) throws -> Upstream {
@@ -146,10 +146,20 @@ struct UpstreamSettings {
         let credentials = try fields["auth"].map { try self.credentials($0, setting: "\(setting).auth") }
         let maxArtifact = try Self.positive(fields["max_artifact_mb"], setting: "\(setting).max_artifact_mb").map { Int64($0) << 20 } ?? Upstream.defaultMaxArtifactBytes
         let maxFill = try Self.positive(fields["max_fill_seconds"], setting: "\(setting).max_fill_seconds").map { Duration.seconds($0) } ?? Upstream.defaultMaxFillDuration
+        var pinned: [String: String] = [:]
+        if let given = fields["sha256"] {
+            guard let mapping = given as? [String: Any] else { throw ConfigurationError("\(setting).sha256 must be a mapping of paths to SHA-256 digests") }
+            for (path, value) in mapping {
+                guard let digest = Integrity(algorithm: .sha256, hex: "\(value)") else {
+                    throw ConfigurationError("\(setting).sha256.\(path) must be a SHA-256 in hex (64 characters), got '\("\(value)".prefix(100))'")
+                }
+                pinned[path.hasPrefix("/") ? String(path.dropFirst()) : path] = digest.hex
+            }
+        }
         return try Self.wrap(setting) {
             try Upstream(
                 url: url, setting: setting, name: name, credentials: credentials, artifactHosts: hosts, verifyOnHit: verifyOnHit,
-                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill, digestOnly: digestOnly)
+                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill, digestOnly: digestOnly, pinnedSHA256: pinned)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LarderCore
+import LarderServer
 import LarderTesting
 import NIOCore
 import Testing
@@ -58,6 +59,43 @@ struct FilesClientTests {
         #expect(offline.status == 200)
         #expect(try Data(contentsOf: URL(fileURLWithPath: work + "/offline")) == Self.tool)
         await larder.stop()
+    }
+
+    @Test("a SHA-256 fixed in the configuration binds every download of its path: right, wrong, and against a client's own")
+    func configuredChecksums() async throws {
+        let upstream = try await FixtureRegistry()
+        upstream.set("/releases/v1.0/tool-linux-amd64.tar.gz", body: ByteBuffer(bytes: Self.tool), contentType: "application/gzip")
+        upstream.set("/releases/v1.0/swapped.bin", body: ByteBuffer(string: "not the file that was pinned"))
+        let sha256 = PackageFile(filename: "tool", data: Self.tool).sha256
+        let config = TestLarder.temporaryDirectory("files-pinned") + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try """
+            upstreams:
+              files:
+                tools:
+                  url: \(upstream.url)/releases
+                  sha256:
+                    v1.0/tool-linux-amd64.tar.gz: \(sha256)
+                    v1.0/swapped.bin: \(String(repeating: "b", count: 64))
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let configured = try LarderConfiguration.resolve(file: config, environment: [:])
+        let larder = try await TestLarder { $0.upstreams["files"] = configured.upstreams["files"] }
+        let work = TestLarder.temporaryDirectory("curl-files")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try await larder.stopping(upstream) {
+            let url = "\(larder.url)/files/tools/v1.0/tool-linux-amd64.tar.gz"
+            #expect(try await Self.curl([url], output: work + "/tool").status == 200)
+            let conflicting = try await Self.curl(["-H", "X-Checksum-Sha256: \(String(repeating: "c", count: 64))", url], output: work + "/conflict")
+            #expect(conflicting.status == 409)
+            #expect(try String(contentsOfFile: work + "/conflict", encoding: .utf8).contains("sha256"))
+            let swapped = try? await Self.curl(["\(larder.url)/files/tools/v1.0/swapped.bin"], output: work + "/swapped")
+            #expect(swapped == nil || swapped?.status != 200)
+            #expect(try await larder.engine.lookup("files/tools/v1.0/swapped.bin") == nil)
+        }
+        let bad = TestLarder.temporaryDirectory("files-bad") + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: bad) }
+        try "upstreams:\n  files:\n    tools:\n      url: http://127.0.0.1:1/x\n      sha256: {a.bin: nothex}\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        #expect { try LarderConfiguration.resolve(file: bad, environment: [:]) } throws: { "\($0)".contains("upstreams.files.tools.sha256.a.bin") }
     }
 
     @Test("without a files upstream, /files/ says which setting to set")

@@ -28,6 +28,9 @@ public struct Upstream: Sendable, CustomStringConvertible {
     /// For ecosystems whose references are mutable names or digests (OCI tags): only digests
     /// are served from it, for teams that pin by digest.
     public let digestOnly: Bool
+    /// For ecosystems whose files are named by path (plain files): the SHA-256 the configuration
+    /// fixes for some paths, by path relative to the base URL.
+    public let pinnedSHA256: [String: String]
 
     /// The default largest artifact: 20 GiB.
     public static let defaultMaxArtifactBytes: Int64 = 20 << 30
@@ -48,7 +51,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         url: String, setting: String, name: String? = nil, credentials: UpstreamCredentials? = nil,
         artifactHosts: [HostPattern] = [], verifyOnHit: Bool = false,
         maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes, maxFillDuration: Duration = Upstream.defaultMaxFillDuration,
-        digestOnly: Bool = false
+        digestOnly: Bool = false, pinnedSHA256: [String: String] = [:]
     ) throws(LarderError) {
         guard var components = URLComponents(string: url.trimmingCharacters(in: .whitespaces)), let origin = URLOrigin(components) else {
             throw LarderError(.notConfigured, "\(setting) must be an http:// or https:// URL with a host, got '\(UpstreamRequest.redact(url))'")
@@ -73,6 +76,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         self.maxArtifactBytes = maxArtifactBytes
         self.maxFillDuration = maxFillDuration
         self.digestOnly = digestOnly
+        self.pinnedSHA256 = pinnedSHA256
     }
 
     /// A request for `path` below the base URL (`path` starts with `/`, or is empty).

@@ -56,11 +56,18 @@ public struct FilesAdapter: Ecosystem {
             let known = upstreams.map(Self.name(of:)).sorted().joined(separator: ", ")
             throw LarderError.notFound("no files upstream is named '\(name.prefix(100))' (configured: \(known)); add it as upstreams.files.\(name.prefix(100))")
         }
-        let promise = declaredSHA256.flatMap { Integrity(algorithm: .sha256, hex: $0) } ?? integrity
+        // The configuration's SHA-256 for the path binds every client; one a client declares
+        // must agree with it.
+        let pinned = upstream.pinnedSHA256[path]
+        if let pinned, let declaredSHA256, pinned != declaredSHA256 {
+            throw LarderError(.conflict, "the request declares SHA-256 \(declaredSHA256) for \(path.prefix(200)), but \(upstream.setting).sha256 fixes \(pinned)")
+        }
+        let required = pinned ?? declaredSHA256
+        let promise = required.flatMap { Integrity(algorithm: .sha256, hex: $0) } ?? integrity
         var route = Route(ecosystem: ecosystem, key: "files/\(name)/\(path)", kind: .artifact) {
             [upstream.source(path: "/" + path, integrity: promise)]
         }
-        route.declaredSHA256 = declaredSHA256
+        route.declaredSHA256 = required
         return route
     }
 }
