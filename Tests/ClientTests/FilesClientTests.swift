@@ -54,6 +54,10 @@ struct FilesClientTests {
             #expect(try await Self.curl(["\(larder.url)\(target)"], output: work + "/bad").status == status, "\(target)")
         }
 
+        // larder stats --files lists what is stored, with its size and SHA-256.
+        let listing = try await Shell.run([CommandLineTests.binary, "stats", "--files", "--data-dir", larder.dataDirectory])
+        #expect(listing.contains("\(sha256)  ") && listing.contains("tools/v1.0/tool-linux-amd64.tar.gz") && listing.contains("293.0 KiB"), "\(listing)")
+
         await upstream.stop()
         let offline = try await Self.curl([url], output: work + "/offline")
         #expect(offline.status == 200)
