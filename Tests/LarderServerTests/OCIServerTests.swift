@@ -123,6 +123,42 @@ struct OCIServerTests {
         }
     }
 
+    @Test("configured credentials go to a token service at the registry's origin or on its artifact_hosts, never elsewhere")
+    func credentialedTokens() async throws {
+        let registry = try await FixtureRegistry()
+        let tokens = try await FixtureRegistry()
+        registry.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0"])
+        let basic = "Basic " + Data("ci:s3cret".utf8).base64EncodedString()
+        let seen = Locked<[String]>([])
+        for service in [registry, tokens] {
+            service.handle("/token") { received in
+                seen.withLock { $0.append(received.headers["authorization"] ?? "none") }
+                let token = received.headers["authorization"] == basic ? "private-token" : "anonymous-token"
+                return .init(body: ByteBuffer(string: #"{"token": "\#(token)"}"#), contentType: "application/json")
+            }
+        }
+        // The registry hands out its tokens itself (same origin), or sends Larder to another host.
+        registry.protect(.custom("/v2/team/", challenge: "Bearer realm=\"\(registry.url)/token\",service=\"fixture\"") { $0.headers["authorization"] == "Bearer private-token" })
+        let elsewhere = tokens.url.replacingOccurrences(of: "127.0.0.1", with: "localhost")
+        registry.protect(.custom("/v2/other/", challenge: "Bearer realm=\"\(elsewhere)/token\",service=\"fixture\"") { $0.headers["authorization"] == "Bearer private-token" })
+        registry.publishOCIImage("other/app", layers: [(Data("other".utf8), "sha256:" + String(repeating: "2", count: 64))], tags: ["1.0"])
+        for trusted in [false, true] {
+            seen.withLock { $0 = [] }
+            let larder = try await TestLarder {
+                $0.upstreams["oci"] = [try Upstream(
+                    url: registry.url, setting: "upstreams.oci.default", name: "default", credentials: .basic(username: "ci", password: "s3cret"),
+                    artifactHosts: trusted ? [HostPattern("localhost")!] : [])]
+            }
+            #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0").status == 200)
+            let other = try await RawHTTP.send(port: larder.port, target: "/v2/other/app/manifests/1.0")
+            #expect(other.status == (trusted ? 200 : 502), "\(other.text)")
+            #expect(seen.withLock { $0 } == [basic, trusted ? basic : "none"])
+            await larder.stop()
+        }
+        await registry.stop()
+        await tokens.stop()
+    }
+
     @Test("a registry with digest_only serves digests and refuses tags with a message that says how to pull")
     func digestOnly() async throws {
         let upstream = try await FixtureRegistry()

@@ -35,6 +35,19 @@ public struct UpstreamRequest: Sendable {
         return URLOrigin(url: url) == credentials.origin
     }
 
+    /// A request to the token service at `url` that this request's challenge named (the same
+    /// handshake, no challenge handler of its own). It carries this request's credentials, bound
+    /// to the service's origin, only when the service is at the origin the credentials belong
+    /// to or on one of `trustedHosts` (the upstream's `artifact_hosts`); otherwise none.
+    public func tokenServiceRequest(url: String, headers: [(String, String)], trustedHosts: [HostPattern]) -> UpstreamRequest {
+        var request = UpstreamRequest(url: url, headers: headers)
+        request.upstreamID = upstreamID
+        if let credentials, let origin = URLOrigin(url: url), origin == credentials.origin || trustedHosts.contains(where: { $0.matches(origin) }) {
+            request.credentials = (origin, credentials.value)
+        }
+        return request
+    }
+
     /// The URL safe to show in logs and messages.
     public var displayURL: String { Self.redact(url) }
 

@@ -18,11 +18,19 @@ public struct OCIAdapter: Ecosystem {
     /// The registries: one default, and named ones.
     public let upstreams: [Upstream]
 
-    /// Creates the adapter; its registries answer token challenges with `OCITokenHandler`.
+    /// Docker Hub's token service, trusted with Docker Hub credentials.
+    static let dockerHubTokenHost = HostPattern("auth.docker.io")!
+
+    /// Creates the adapter; its registries answer token challenges with `OCITokenHandler`,
+    /// trusting their `artifact_hosts` (and, for Docker Hub, its token service) with their
+    /// credentials.
     public init(upstreams: [Upstream]) {
         self.upstreams = upstreams.map { upstream in
             var upstream = upstream
-            if upstream.challengeHandler == nil { upstream.challengeHandler = OCITokenHandler() }
+            if upstream.challengeHandler == nil {
+                let hub = upstream.origin.host == "registry-1.docker.io" ? [Self.dockerHubTokenHost] : []
+                upstream.challengeHandler = OCITokenHandler(trustedHosts: upstream.artifactHosts + hub)
+            }
             return upstream
         }
     }

@@ -5,17 +5,24 @@ import NIOFoundationCompat
 
 /// The registry token handshake (the distribution specification's "token authentication"): a
 /// registry that answers `401` with `WWW-Authenticate: Bearer realm=…,service=…,scope=…` hands
-/// out a token at `realm` for the repository's pull scope, which Larder fetches anonymously and
-/// caches until it expires. The realm is checked first: http or https, and never plain http
-/// behind an https registry.
+/// out a token at `realm` for the repository's pull scope, which Larder fetches and caches until
+/// it expires. The realm is checked first: http or https, and never plain http behind an https
+/// registry. The registry's configured credentials go to the realm only when it is at the
+/// registry's own origin or on one of `trustedHosts`; anywhere else the token is asked for
+/// anonymously.
 public struct OCITokenHandler: UpstreamChallengeHandler {
     /// The longest token answer read.
     static let maxAnswerBytes = 64 << 10
     /// How long a token is used when the answer gives no `expires_in` (the specification's default).
     static let defaultLifetime = 60
 
-    /// A handler.
-    public init() {}
+    /// Hosts besides the registry's own origin that may receive its credentials in the handshake.
+    public let trustedHosts: [HostPattern]
+
+    /// A handler trusting `trustedHosts` with the registry's credentials.
+    public init(trustedHosts: [HostPattern] = []) {
+        self.trustedHosts = trustedHosts
+    }
 
     /// Tokens are per repository: the pull scope of the repository the request names.
     public func tokenKey(for request: UpstreamRequest) -> String? {
@@ -35,7 +42,7 @@ public struct OCITokenHandler: UpstreamChallengeHandler {
         if let scope = bearer.parameters["scope"] ?? Self.scope(of: request.url) { query.append(URLQueryItem(name: "scope", value: scope)) }
         components.queryItems = query
         guard let url = components.string else { return nil }
-        let response = try await client.send(UpstreamRequest(url: url, headers: [("Accept", "application/json")]))
+        let response = try await client.send(request.tokenServiceRequest(url: url, headers: [("Accept", "application/json")], trustedHosts: trustedHosts))
         guard response.status == 200 else {
             await response.body.discard()
             throw LarderError(.upstreamFailed, "the token service \(UpstreamRequest.redact(url).prefix(200)) of registry \(request.displayURL) answered \(response.status)")
