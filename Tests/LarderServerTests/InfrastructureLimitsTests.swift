@@ -37,12 +37,14 @@ struct InfrastructureLimitsTests {
              }),
     ]
 
-    static func larder(_ testCase: Case, _ upstream: FixtureRegistry, maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes) async throws -> TestLarder {
+    /// Larder in front of `upstream` for the case's ecosystem; `readTimeout` bounds each wait
+    /// for upstream (generous unless a test waits it out, so a loaded machine does not trip it).
+    static func larder(_ testCase: Case, _ upstream: FixtureRegistry, maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes, readTimeout: Duration = .seconds(30)) async throws -> TestLarder {
         let name = testCase.ecosystem == "terraform" ? "registry.example" : testCase.ecosystem == "debian" ? "test" : testCase.ecosystem == "files" ? "tools" : "default"
         return try await TestLarder {
             $0.upstreams[testCase.ecosystem] = [try Upstream(
                 url: upstream.url + testCase.base, setting: "upstreams.\(testCase.ecosystem).\(name)", name: name, maxArtifactBytes: maxArtifactBytes)]
-            $0.timeouts.read = .milliseconds(400)
+            $0.timeouts.read = readTimeout
         }
     }
 
@@ -52,7 +54,8 @@ struct InfrastructureLimitsTests {
         testCase.prepare(upstream)
         let gate = FixtureGate()
         upstream.set(testCase.upstreamPath, body: ByteBuffer(data: Self.blob), fault: .gate(gate))
-        let larder = try await Self.larder(testCase, upstream)
+        // Documents the route reads first are answered at once; only the file is silent.
+        let larder = try await Self.larder(testCase, upstream, readTimeout: .seconds(2))
         let answer = try await RawHTTP.send(port: larder.port, target: testCase.target)
         #expect(answer.status == 504, "\(answer.status) \(answer.text)")
         #expect(try await larder.engine.lookup(testCase.key) == nil)
