@@ -13,7 +13,7 @@ struct MirrorCommand: AsyncParsableCommand {
         discussion: """
             Package URLs name packages (pkg:npm/lodash@4.17.21; without a version, every version). \
             SBOMs (CycloneDX, SPDX) and lockfiles (package-lock.json, requirements.txt, Cargo.lock, go.sum, \
-            Gemfile.lock, poetry.lock, uv.lock, composer.lock) list pinned packages. Works on the data \
+            Gemfile.lock, poetry.lock, uv.lock, composer.lock, .terraform.lock.hcl) list pinned packages. Works on the data \
             directory of a running larder serve as well.
             """)
 
