@@ -1,4 +1,5 @@
 public import Foundation
+import LarderCore
 
 /// A command that failed, with what it printed.
 public struct ShellError: Error, CustomStringConvertible {
@@ -19,39 +20,21 @@ public enum Shell {
     }
 
     static func runBlocking(_ arguments: [String], in directory: String?, environment: [String: String], clean: Bool, timeout: TimeInterval) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         var env = clean ? ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "HOME": ProcessInfo.processInfo.environment["HOME"] ?? "/tmp"] : ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Read both pipes concurrently so a chatty program cannot block on a full pipe.
-        let errData = Mutexed(Data())
-        let reading = DispatchSemaphore(value: 0)
-        Thread {
-            errData.value = err.fileHandleForReading.readDataToEndOfFile()
-            reading.signal()
-        }.start()
-        let deadline = DispatchTime.now() + timeout
-        let timer = DispatchSource.makeTimerSource()
-        timer.schedule(deadline: deadline)
-        timer.setEventHandler { if process.isRunning { process.terminate() } }
-        timer.resume()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        timer.cancel()
-        reading.wait()
-        let stdout = String(decoding: outData, as: UTF8.self)
-        let stderr = String(decoding: errData.value, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw ShellError(message: "\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)\n--- stdout\n\(stdout.suffix(4000))\n--- stderr\n\(stderr.suffix(4000))")
+        // posix_spawn directly (ChildProcess): Foundation's Process is not safe with many
+        // children at once on Linux, and tests run many.
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("larder-shell-\(UUID().uuidString)").path
+        defer {
+            try? FileManager.default.removeItem(atPath: base + ".out")
+            try? FileManager.default.removeItem(atPath: base + ".err")
+        }
+        let outcome = try ChildProcess.run(arguments, environment: env, directory: directory, stdout: base + ".out", stderr: base + ".err", timeout: .milliseconds(Int64(timeout * 1000)))
+        let stdout = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: base + ".out"))) ?? Data(), as: UTF8.self)
+        let stderr = String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: base + ".err"))) ?? Data(), as: UTF8.self)
+        guard outcome.status == 0 else {
+            let how = outcome.timedOut ? "was killed after \(Int(timeout)) s" : "exited with \(outcome.status)"
+            throw ShellError(message: "\(arguments.joined(separator: " ")) \(how)\n--- stdout\n\(stdout.suffix(4000))\n--- stderr\n\(stderr.suffix(4000))")
         }
         return stdout
     }
@@ -59,15 +42,5 @@ public enum Shell {
     /// Whether `program` is on the PATH.
     public static func has(_ program: String) -> Bool {
         (try? runBlocking(["sh", "-c", "command -v \(program)"], in: nil, environment: [:], clean: false, timeout: 10)) != nil
-    }
-}
-
-final class Mutexed<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var _value: T
-    init(_ value: T) { _value = value }
-    var value: T {
-        get { lock.lock(); defer { lock.unlock() }; return _value }
-        set { lock.lock(); _value = newValue; lock.unlock() }
     }
 }

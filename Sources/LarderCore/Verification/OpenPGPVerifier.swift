@@ -42,9 +42,10 @@ public struct OpenPGPVerifier: Sendable {
             try keyring.write(to: URL(fileURLWithPath: directory + "/keys.gpg"))
             try data.write(to: URL(fileURLWithPath: directory + "/signed"))
             try signature.write(to: URL(fileURLWithPath: directory + "/signed.sig"))
-            (exit, status) = try await Self.run(
-                program, ["--homedir", directory + "/home", "--status-fd", "1", "--keyring", directory + "/keys.gpg", directory + "/signed.sig", directory + "/signed"],
-                directory: directory, timeout: timeout)
+            let run = try await ChildProcess.output(
+                [program, "--homedir", directory + "/home", "--status-fd", "1", "--keyring", directory + "/keys.gpg", directory + "/signed.sig", directory + "/signed"],
+                environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LC_ALL": "C"], timeout: timeout, maxOutput: 64 << 10)
+            (exit, status) = (run.outcome.timedOut ? -1 : run.outcome.status, run.stdout)
         } catch let error as LarderError {
             throw error
         } catch {
@@ -80,40 +81,5 @@ public struct OpenPGPVerifier: Sendable {
             base64 += line
         }
         return nil
-    }
-
-    /// Runs a program with its output in a file, off Swift's cooperative threads; terminates it
-    /// after `timeout`.
-    static func run(_ program: String, _ arguments: [String], directory: String, timeout: Duration) async throws -> (Int32, String) {
-        let process = Process()
-        if program.hasPrefix("/") {
-            process.executableURL = URL(fileURLWithPath: program)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [program] + arguments
-        }
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LC_ALL": "C"]
-        let outputPath = directory + "/status"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        defer { try? output.close() }
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let exit: Int32 = try await withCheckedThrowingContinuation { continuation in
-            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            let seconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
-            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { if process.isRunning { process.terminate() } }
-        }
-        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        return (exit, String(text.prefix(64 << 10)))
     }
 }
