@@ -45,8 +45,16 @@ struct LarderHTTP1Channel: HTTPChannelHandler {
             if let fastHits { try pipeline.addHandler(FastHitHandler(hits: fastHits)) }
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
-            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            return try Self.wrap(channel)
         }
+    }
+
+    /// The connection as an async channel that closes it if it is dropped unserved. A
+    /// connection accepted while the server stops can be dropped before its first event; wrapped
+    /// with `wrappingChannelSynchronously` (no teardown on deinit), its writer then stops the
+    /// whole process on a precondition. The deprecated initializer is used on purpose.
+    static func wrap(_ channel: any Channel) throws -> Value {
+        try NIOAsyncChannel(synchronouslyWrapping: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
     }
 
     /// Serves the connection's requests.
