@@ -35,6 +35,9 @@ public final class TestLarder: Sendable {
         configuration.dataDirectory = dataDirectory ?? TestLarder.temporaryDirectory("larder-data")
         configuration.logLevel = ProcessInfo.processInfo.environment["LARDER_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
         for ecosystem in configuration.upstreams.keys { configuration.upstreams[ecosystem] = [] }
+        // Revalidations are awaited to their end unless a test sets the deadline: answers after
+        // one must not depend on how loaded the machine is.
+        configuration.engine.revalidationDeadline = .seconds(30)
         try configure(&configuration)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let (plainStream, plainContinuation) = AsyncStream.makeStream(of: Int.self)

@@ -21,6 +21,9 @@ struct EngineHarness {
         var configuration = EngineConfiguration()
         configuration.metadataTTL = ttl
         configuration.shutdownGrace = .milliseconds(200)
+        // A revalidation is awaited to its end unless a test is about the deadline (and sets it):
+        // answers after a revalidation must not depend on how loaded the machine is.
+        configuration.revalidationDeadline = .seconds(30)
         configure(&configuration)
         engine = Engine(index: index, blobs: blobs, upstream: UpstreamClient(timeouts: UpstreamTimeouts(connect: .seconds(2), read: readTimeout, passthrough: .seconds(2)), trust: trust), configuration: configuration)
     }
