@@ -164,6 +164,6 @@ enum DebianIndexes {
 
     /// The SHA-256 of `body`, lower-case hex.
     static func sha256(_ body: ByteBuffer) -> String {
-        SHA256.hash(data: Array(body.readableBytesView)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Array(body.readableBytesView)).hexDigest
     }
 }

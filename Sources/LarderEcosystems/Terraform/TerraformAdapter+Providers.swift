@@ -132,7 +132,7 @@ extension TerraformAdapter {
         let signature = try await engine.withMetadata(try fileRoute("SHA256SUMS.sig", url: download.shasums_signature_url)) { Data($0.body.readableBytesView) }
         let keys = download.signing_keys?.gpg_public_keys?.map(\.ascii_armor) ?? []
         let what = "the SHA256SUMS of \(provider.host)/\(provider.namespace)/\(provider.type) \(version)"
-        let fingerprint = [sums, signature, Data(keys.joined(separator: "\u{0}").utf8)].map { SHA256.hash(data: $0).map { String(format: "%02x", $0) }.joined() }.joined(separator: ":")
+        let fingerprint = [sums, signature, Data(keys.joined(separator: "\u{0}").utf8)].map { SHA256.hash(data: $0).hexDigest }.joined(separator: ":")
         if !goodSignatures.contains(fingerprint) {
             try await verifier.verify(sums, signature: signature, armoredKeys: keys, what: what)
             goodSignatures.insert(fingerprint)

@@ -80,8 +80,7 @@ public struct TerraformAdapter: Ecosystem {
     func discoveryDocument(baseURL: String) -> EngineResponse {
         var services: [String: String] = [:]
         if let first = upstreams.first { services["modules.v1"] = "\(baseURL)/\(mount)/modules/v1/\(Self.hostname(of: first))/" }
-        let body = (try? JSONSerialization.data(withJSONObject: services, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return EngineResponse(status: 200, headers: [("Content-Type", "application/json")], body: .buffer(ByteBuffer(bytes: body)))
+        return Self.json(services)
     }
 
     /// The registry configured for `host`.
