@@ -112,6 +112,7 @@ let package = Package(
             name: "LarderTesting",
             dependencies: [
                 "LarderCore",
+                "LarderEcosystems",
                 "LarderServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

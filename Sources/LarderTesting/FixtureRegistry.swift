@@ -108,6 +108,8 @@ public final class FixtureRegistry: Sendable {
         let npmVersions = Mutex<[String: [String: Data]]>([:])
         /// Versions published with `publishMaven`, by repository prefix, group and artifact.
         let mavenVersions = Mutex<[String: Set<String>]>([:])
+        /// Index lines published with `publishCrate`, by index path.
+        let cargoIndex = Mutex<[String: [String]]>([:])
     }
 
     let state = State()

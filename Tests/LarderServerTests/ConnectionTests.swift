@@ -92,6 +92,22 @@ struct ConnectionTests {
         await larder.stop()
     }
 
+    @Test("a request asking to upgrade (Upgrade: h2c, as cargo and curl send over plain HTTP) is answered and its connection closed, so the client's next request goes to a new one instead of waiting forever")
+    func upgradeRequestCloses() async throws {
+        let larder = try await Self.larder(.seconds(60))
+        let connection = try RawConnection(port: larder.port)
+        let upgrade = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n"
+        #expect(connection.send(upgrade + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"))
+        let answer = try await connection.receive(timeout: .seconds(20), untilAnswer: false)
+        let text = String(decoding: answer.data, as: UTF8.self)
+        #expect(answer.closed)
+        #expect(text.hasPrefix("HTTP/1.1 200") && text.lowercased().contains("connection: close"), "\(text)")
+        #expect(!text.lowercased().contains("101 switching"))
+        // A new connection is served as usual.
+        #expect(try await RawHTTP.send(port: larder.port, method: "GET", target: "/health").status == 200)
+        await larder.stop()
+    }
+
     @Test("a response that takes longer than every timeout is not cut")
     func longResponse() async throws {
         let upstream = try await FixtureRegistry()

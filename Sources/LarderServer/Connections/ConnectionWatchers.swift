@@ -35,8 +35,11 @@ final class ByteWatcher: ChannelInboundHandler, RemovableChannelHandler {
 
 /// Sits after the HTTP/1 decoder: tells the clock where each request and response stands, and
 /// closes the connection after the response when the client did not ask to keep it (HTTP/1.0
-/// without `keep-alive`, or `Connection: close`). HTTP/1.0 clients get HTTP/1.0 answers, which
-/// are never chunked.
+/// without `keep-alive`, or `Connection: close`) or asked to upgrade it (`Upgrade: h2c`, which
+/// Cargo and curl send over plain HTTP). Larder does not upgrade, and NIO's decoder reads
+/// nothing more on a connection after an upgrade request, so a client reusing it would wait
+/// forever; closed, it opens a new one. HTTP/1.0 clients get HTTP/1.0 answers, which are never
+/// chunked.
 final class MessageWatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -53,7 +56,7 @@ final class MessageWatcher: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(var head):
             clock.headArrived()
-            let keepAlive = head.isKeepAlive
+            let keepAlive = head.isKeepAlive && !Self.asksToUpgrade(head)
             requests.append((head.version, keepAlive))
             // The request handler stops reading the connection after a request that says close.
             if !keepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
@@ -65,6 +68,11 @@ final class MessageWatcher: ChannelDuplexHandler, RemovableChannelHandler {
             clock.requestEnded()
             context.fireChannelRead(data)
         }
+    }
+
+    /// Whether the request asks to switch protocols (an `Upgrade` header, or `CONNECT`).
+    static func asksToUpgrade(_ head: HTTPRequestHead) -> Bool {
+        head.headers.contains(name: "upgrade") || head.method == .CONNECT
     }
 
     /// Leaves one `Host` header naming the request's authority: an absolute-form target's own
