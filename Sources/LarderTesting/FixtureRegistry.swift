@@ -110,6 +110,8 @@ public final class FixtureRegistry: Sendable {
         let mavenVersions = Mutex<[String: Set<String>]>([:])
         /// Index lines published with `publishCrate`, by index path.
         let cargoIndex = Mutex<[String: [String]]>([:])
+        /// Versions published with `publishGoModule`, by escaped module path.
+        let goVersions = Mutex<[String: [String]]>([:])
     }
 
     let state = State()

@@ -1,0 +1,31 @@
+import Foundation
+public import LarderCore
+public import NIOCore
+import NIOFoundationCompat
+
+/// The module proxy's documents: `@v/list` (versions, one per line) and `.info`/`@latest`
+/// (JSON with a `Version`).
+public enum GoDocuments {
+    /// The versions a `@v/list` answer lists. Every line's first field must look like a
+    /// version (`v1.2.3`, `v0.0.0-2024…`), so an HTML page is not a list.
+    public static func versions(_ body: ByteBuffer) throws(LarderError) -> [String] {
+        var versions: [String] = []
+        for line in String(decoding: body.readableBytesView, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            guard let first = line.split(separator: " ").first, first.hasPrefix("v"), first.count <= 200,
+                first.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 && $0 != "/" && $0 != "<" })
+            else {
+                throw LarderError(.upstreamFailed, "the module proxy's version list holds a line that is not a version")
+            }
+            versions.append(String(first))
+        }
+        return versions
+    }
+
+    /// The `Version` of an `.info` or `@latest` answer.
+    public static func info(_ body: ByteBuffer) throws(LarderError) -> String {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any], let version = object["Version"] as? String, !version.isEmpty else {
+            throw LarderError(.upstreamFailed, "the module proxy's answer is not a version's info (JSON with a Version)")
+        }
+        return version
+    }
+}
