@@ -127,7 +127,10 @@ let package = Package(
         .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(
             name: "LarderServerTests",
-            dependencies: ["LarderServer", "LarderEcosystems", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "CompressNIO", package: "compress-nio")]
+            dependencies: [
+                "LarderServer", "LarderEcosystems", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .testTarget(name: "ClientTests", dependencies: ["LarderServer", "LarderTesting", "LarderMirror"]),
     ]

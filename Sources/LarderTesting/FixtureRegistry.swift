@@ -112,6 +112,8 @@ public final class FixtureRegistry: Sendable {
         let cargoIndex = Mutex<[String: [String]]>([:])
         /// Versions published with `publishGoModule`, by escaped module path.
         let goVersions = Mutex<[String: [String]]>([:])
+        /// Gems published with `publishGems`, by file name, with their dependencies.
+        let gems = Mutex<[String: FixtureGem]>([:])
     }
 
     let state = State()

@@ -150,7 +150,7 @@ extension Engine {
         }
         do {
             let staged = try await stage(
-                response.body, url: url, algorithms: [], limit: (Int64(configuration.maxMetadataBytes), "max_metadata_mb"),
+                response.body, url: url, algorithms: route.etagAlgorithm.map { [$0] } ?? [], limit: (Int64(configuration.maxMetadataBytes), "max_metadata_mb"),
                 expectedLength: response.header("content-length").flatMap { Int64($0) }, stagingPath: &stagingPath)
             stats.record(route.ecosystem) { $0.bytesFetched += staged.size }
             let digest = staged.digests[.sha256]!
@@ -159,7 +159,8 @@ extension Engine {
                 key: route.key, ecosystem: route.ecosystem, kind: .metadata, digest: digest, size: staged.size,
                 contentType: response.header("content-type"), etag: response.header("etag"), lastModified: response.header("last-modified"),
                 sourceURL: url, fetchedAt: now, storedAt: old?.digest == digest ? old!.storedAt : now,
-                upstream: source.request.upstreamID, headers: Self.keptHeaders(route, from: response))
+                upstream: source.request.upstreamID, headers: Self.keptHeaders(route, from: response),
+                checksums: staged.digests.filter { $0.key != .sha256 })
             var small: ByteBuffer?
             var links: [ArtifactLink]?
             if route.validate != nil || route.links != nil {
@@ -253,7 +254,7 @@ extension Engine {
         headers += route.headers
 
         guard let presenter = route.presenter else {
-            let etag = "\"\(entry.digest)\""
+            let etag = "\"\(route.etagAlgorithm.flatMap { entry.checksums[$0] } ?? entry.digest)\""
             headers.insert(("ETag", etag), at: 0)
             if Conditional.notModified(request, etag: etag, lastModified: lastModified) { return EngineResponse(status: 304, headers: headers) }
             headers.insert(("Content-Type", route.contentType ?? entry.contentType ?? "application/octet-stream"), at: 0)

@@ -41,6 +41,10 @@ public struct Route: Sendable {
     /// For metadata: upstream headers (lower-case names) without which an answer is not a
     /// document of its kind; such an answer never replaces the stored copy.
     public var requiredHeaders: [String] = []
+    /// For metadata served as stored: the ETag is this digest of the body, quoted hex, instead of
+    /// Larder's own (SHA-256), for clients that check the tag against the body (Bundler's
+    /// compact index client wants MD5).
+    public var etagAlgorithm: Integrity.Algorithm?
     /// For metadata: checks that a fetched document is one of its format (a login page is not a
     /// project page) before it may replace the stored copy; a throw makes the answer an upstream
     /// failure, so the stored copy stays and is served stale. Given the body and the upstream's
