@@ -57,7 +57,7 @@ public struct MirrorPlanner: Sendable {
             return
         }
         let package = CatalogPackage(namespace: purl.namespace, name: purl.name, qualifiers: purl.qualifiers)
-        for route in try catalog.metadataRoutes(for: package) {
+        for route in try catalog.metadataRoutes(for: package, engine: engine) {
             do {
                 try await engine.ensureMetadata(route)
                 plan.metadataDocuments += 1

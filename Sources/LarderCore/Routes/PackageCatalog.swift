@@ -6,7 +6,7 @@ public protocol PackageCatalog: Sendable {
     /// The Package URL type the catalog describes (`pypi`, `npm`).
     var ecosystem: String { get }
     /// The metadata routes clients read to install `package` (project pages, package documents).
-    func metadataRoutes(for package: CatalogPackage) throws -> [Route]
+    func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route]
     /// The package's releases with their artifacts, read from its (cached or fetched) metadata.
     func releases(of package: CatalogPackage, engine: Engine) async throws -> [CatalogRelease]
     /// Parses a version range in the ecosystem's own syntax (npm `^4.17`, PyPI `>=2,<3`);

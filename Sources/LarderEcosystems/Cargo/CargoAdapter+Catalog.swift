@@ -3,7 +3,7 @@ public import LarderCore
 
 extension CargoAdapter: PackageCatalog {
     /// What `cargo fetch` reads: the registry configuration and the crate's index file.
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try clientConfigRoute(baseURL: ""), try indexRoute(try crateName(package))]
     }
 

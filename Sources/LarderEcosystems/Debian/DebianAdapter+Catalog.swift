@@ -26,7 +26,7 @@ extension DebianAdapter: PackageCatalog {
     }
 
     /// The suite's `Release` files (which one exists depends on the archive).
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         let (upstream, suite, _) = try target(package)
         return ["InRelease", "Release", "Release.gpg"].map { indexRoute(upstream, path: "dists/\(suite)/\($0)") }
     }

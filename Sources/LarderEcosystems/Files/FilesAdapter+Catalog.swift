@@ -3,7 +3,7 @@ public import LarderCore
 
 extension FilesAdapter: PackageCatalog {
     /// Plain files have no metadata.
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] { [] }
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] { [] }
 
     /// The one file a `pkg:generic/<name>?download_url=…&checksum=sha256:…` names, as a release
     /// without a version.

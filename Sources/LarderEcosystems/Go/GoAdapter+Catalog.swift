@@ -3,7 +3,7 @@ public import LarderCore
 
 extension GoAdapter: PackageCatalog {
     /// The module's version list (what `go get` without a version reads).
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try moduleRoute(try segments(of: package), file: "@v/list")]
     }
 

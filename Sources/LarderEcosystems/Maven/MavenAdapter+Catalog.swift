@@ -5,7 +5,7 @@ import NIOCore
 extension MavenAdapter: PackageCatalog {
     /// `maven-metadata.xml`, which `mvn` reads to resolve version ranges in POMs: cached so those
     /// resolve offline too (a repository without one still serves pinned versions).
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         let (group, artifact) = try Self.coordinates(package)
         return [try metadataRoute(for: MavenCoordinates.metadata(group: group, artifact: artifact))]
     }

@@ -3,7 +3,7 @@ public import LarderCore
 
 extension NpmAdapter: PackageCatalog {
     /// Both package documents: `npm install` reads the abbreviated one, `npm view` the full one.
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         let name = try NpmPackageName(package.description)
         return [try packumentRoute(name, abbreviated: true, baseURL: ""), try packumentRoute(name, abbreviated: false, baseURL: "")]
     }

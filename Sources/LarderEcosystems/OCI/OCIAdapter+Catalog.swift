@@ -4,7 +4,7 @@ import NIOFoundationCompat
 
 extension OCIAdapter: PackageCatalog {
     /// The manifest a `tag` qualifier names, so clients can pull by tag offline.
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         guard let tag = package.qualifiers["tag"] else { return [] }
         let (upstream, repository) = try locate(package)
         return [try manifestRoute(upstream, repository, reference: tag)]

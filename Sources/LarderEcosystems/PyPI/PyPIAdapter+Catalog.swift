@@ -2,7 +2,7 @@ import Foundation
 public import LarderCore
 
 extension PyPIAdapter: PackageCatalog {
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try projectRoute(PyPIName.normalize(package.name), request: nil)]
     }
 

@@ -4,7 +4,7 @@ public import LarderCore
 extension RubyGemsAdapter: PackageCatalog {
     /// What `gem install` and Bundler read: the compact index's `versions` (which also answers
     /// the source root) and the gem's `info`.
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try versionsRoute(), try infoRoute(try gemName(package))]
     }
 

@@ -24,7 +24,7 @@ extension TerraformAdapter: PackageCatalog {
     /// made from, fetched with its service discovery document) is read to plan, and each
     /// archive's download document, `SHA256SUMS` and signature (which `<version>.json` is made
     /// from) are fetched with the archive.
-    public func metadataRoutes(for package: CatalogPackage) throws -> [Route] {
+    public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         _ = try provider(package)
         return []
     }
