@@ -115,6 +115,7 @@ let package = Package(
                 "LarderCore",
                 "LarderEcosystems",
                 "LarderServer",
+                .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -123,7 +124,7 @@ let package = Package(
             swiftSettings: settings
         ),
         .testTarget(name: "LarderCoreTests", dependencies: ["LarderCore", "LarderSQLite", "LarderTesting", .product(name: "CompressNIO", package: "compress-nio")]),
-        .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems", "LarderTesting", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "LarderEcosystemsTests", dependencies: ["LarderEcosystems", "LarderTesting", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOFoundationCompat", package: "swift-nio")]),
         .testTarget(name: "LarderMirrorTests", dependencies: ["LarderMirror"]),
         .testTarget(
             name: "LarderServerTests",

@@ -40,7 +40,7 @@ extension Ecosystem {
 /// the configuration, the server and the mirror find it here.
 public enum Ecosystems {
     /// The ecosystems, in the order their mounts are listed.
-    public static let all: [any Ecosystem.Type] = [PyPIAdapter.self, NpmAdapter.self, MavenAdapter.self, FilesAdapter.self, OCIAdapter.self, TerraformAdapter.self, DebianAdapter.self, CargoAdapter.self, GoAdapter.self, RubyGemsAdapter.self, ComposerAdapter.self]
+    public static let all: [any Ecosystem.Type] = [PyPIAdapter.self, NpmAdapter.self, MavenAdapter.self, FilesAdapter.self, OCIAdapter.self, TerraformAdapter.self, DebianAdapter.self, CargoAdapter.self, GoAdapter.self, RubyGemsAdapter.self, ComposerAdapter.self, NuGetAdapter.self]
 
     /// The ecosystem called `name`.
     public static func named(_ name: String) -> (any Ecosystem.Type)? {
