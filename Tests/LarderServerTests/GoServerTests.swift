@@ -137,4 +137,34 @@ struct GoServerTests {
         #expect(answer.status == 503 && answer.text.contains("LARDER_UPSTREAM_GO"), "\(answer.text)")
         await bare.stop()
     }
+
+    @Test("a private proxy first (with credentials) and the public one second: each module comes from the first that has it, credentials go only to the private one, and a private module's name never reaches the public proxy or its checksum database")
+    func privateThenPublic() async throws {
+        let secret = try await FixtureRegistry()
+        secret.protect(.basic("/", user: "ci", password: "s3cret"))
+        var zip = ZipWriter()
+        zip.add("corp.example/secret@v1.0.0/go.mod", Data("module corp.example/secret\n".utf8))
+        let secretZip = PackageFile(filename: "v1.0.0.zip", data: zip.finish())
+        secret.publishGoModule("corp.example/secret", version: "v1.0.0", goMod: "module corp.example/secret\n", zip: secretZip)
+        let public_ = try await FixtureRegistry()
+        let publicZip = try await Self.publish(public_)
+        let larder = try await TestLarder {
+            $0.upstreams["go"] = [
+                try Upstream(url: secret.url, setting: "upstreams.go[0]", credentials: .basic(username: "ci", password: "s3cret")),
+                try Upstream(url: public_.url, setting: "upstreams.go[1]"),
+            ]
+        }
+        try await larder.stopping(secret, public_) {
+            let mine = try await RawHTTP.send(port: larder.port, target: "/go/corp.example/secret/@v/v1.0.0.zip")
+            #expect(mine.status == 200 && mine.body == secretZip.data, "\(mine.text)")
+            let theirs = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!some/!module/@v/v1.0.0-!r!c1.zip")
+            #expect(theirs.status == 200 && theirs.body == publicZip.data, "\(theirs.text)")
+            // Verified against the public checksum database, asked of the public proxy only.
+            #expect(public_.requests(to: "/sumdb/sum.golang.org/lookup/larder.test/!some/!module@v1.0.0-!r!c1") == 1)
+            #expect(secret.requests(to: "/sumdb/sum.golang.org/lookup/larder.test/!some/!module@v1.0.0-!r!c1") == 0)
+            #expect(!public_.received.contains { $0.path.contains("secret") })
+            #expect(secret.received.allSatisfy { $0.headers["authorization"] != nil })
+            #expect(public_.received.allSatisfy { $0.headers["authorization"] == nil })
+        }
+    }
 }
