@@ -106,7 +106,7 @@ struct GoServerTests {
                 first.append(answer.body)
             }
             #expect(first[3] == Data(repeating: 7, count: 160))
-            for bad in ["/go/sumdb/Evil.Example/supported", "/go/sumdb/sum.golang.org/lookup/not-a-module", "/go/sumdb/sum.golang.org/tile/8/0/../../x", "/go/sumdb/sum.golang.org/records/1", "/go/sumdb/a..b/latest"] {
+            for bad in ["/go/sumdb/Evil.Example/supported", "/go/sumdb/sum.golang.org/lookup/not-a-module", "/go/sumdb/sum.golang.org/tile/8/0/../../x", "/go/sumdb/sum.golang.org/records/1", "/go/sumdb/a..b/latest", "/go/sumdb/sum.golang.org/supported/extra"] {
                 let status = try await RawHTTP.send(port: larder.port, target: bad).status
                 #expect(status == 400 || status == 404, "\(bad): \(status)")
             }

@@ -22,10 +22,7 @@ public struct CargoAdapter: Ecosystem {
 
     /// Creates the adapter; crates.io's index may name its download host.
     public init(upstreams: [Upstream]) {
-        self.upstreams = upstreams.map { upstream in
-            let hosts = (Self.publicDownloadHosts[upstream.origin.host] ?? []).compactMap(HostPattern.init)
-            return hosts.isEmpty ? upstream : upstream.addingArtifactHosts(hosts)
-        }
+        self.upstreams = upstreams.addingPublicHosts(Self.publicDownloadHosts)
     }
 
     private func configuredUpstreams() throws -> [Upstream] {

@@ -1,5 +1,5 @@
 import Foundation
-public import LarderCore
+import LarderCore
 import NIOCore
 import NIOFoundationCompat
 

@@ -21,10 +21,7 @@ public struct ComposerAdapter: Ecosystem {
 
     /// Creates the adapter; Packagist may name the code hosts its archives come from.
     public init(upstreams: [Upstream]) {
-        self.upstreams = upstreams.map { upstream in
-            let hosts = (Self.publicArchiveHosts[upstream.origin.host] ?? []).compactMap(HostPattern.init)
-            return hosts.isEmpty ? upstream : upstream.addingArtifactHosts(hosts)
-        }
+        self.upstreams = upstreams.addingPublicHosts(Self.publicArchiveHosts)
     }
 
     private func configuredUpstreams() throws -> [Upstream] {

@@ -61,8 +61,7 @@ public struct GoAdapter: Ecosystem {
 
     /// `go` shows an error answer's body as it is: plain text.
     public func errorResponse(_ error: LarderError) -> EngineResponse {
-        EngineResponse(status: error.status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")] + error.headers,
-                       body: .buffer(ByteBuffer(string: error.message + "\n")))
+        .plainText(error)
     }
 
     /// The escaped module path of `segments`, checked.
@@ -132,7 +131,7 @@ public struct GoAdapter: Ecosystem {
         let rest = Array(segments.dropFirst())
         let kind: Route.Kind
         switch rest[0] {
-        case "supported", "latest" where rest.count == 1:
+        case "supported" where rest.count == 1, "latest" where rest.count == 1:
             kind = .metadata
         case "lookup" where rest.count >= 2:
             let target = rest.dropFirst().joined(separator: "/")

@@ -31,7 +31,7 @@ public enum GoModuleHash {
     /// newline, over the bounds).
     public static func zip(at path: String) async throws(LarderError) -> String {
         do {
-            return try await NIOThreadPool.singleton.runIfActive { try h1(try ZipEntries(path: path).hashes()) }
+            return try await NIOThreadPool.singleton.runIfActive { h1(try ZipEntries(path: path).hashes()) }
         } catch let error as LarderError {
             throw error
         } catch {

@@ -1,5 +1,5 @@
 import Foundation
-public import LarderCore
+import LarderCore
 import NIOPosix
 
 /// NuGet's V3 reads promise no digest for a `.nupkg` (its hash is only in the feed's catalog;

@@ -1,5 +1,5 @@
 import CompressNIO
-public import LarderCore
+import LarderCore
 import NIOCore
 import NIOPosix
 import Foundation

@@ -20,10 +20,7 @@ public struct RubyGemsAdapter: Ecosystem {
 
     /// Creates the adapter.
     public init(upstreams: [Upstream]) {
-        self.upstreams = upstreams.map { upstream in
-            let hosts = (Self.publicHosts[upstream.origin.host] ?? []).compactMap(HostPattern.init)
-            return hosts.isEmpty ? upstream : upstream.addingArtifactHosts(hosts)
-        }
+        self.upstreams = upstreams.addingPublicHosts(Self.publicHosts)
     }
 
     /// Gems' Package URL type, and their mount.
@@ -66,8 +63,7 @@ public struct RubyGemsAdapter: Ecosystem {
 
     /// `gem` prints an error answer's body as it is: plain text.
     public func errorResponse(_ error: LarderError) -> EngineResponse {
-        EngineResponse(status: error.status, headers: [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")] + error.headers,
-                       body: .buffer(ByteBuffer(string: error.message + "\n")))
+        .plainText(error)
     }
 
     /// The compact index's `versions` file.

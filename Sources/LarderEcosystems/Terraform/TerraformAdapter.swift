@@ -46,10 +46,7 @@ public struct TerraformAdapter: Ecosystem {
     /// name their archive hosts.
     public init(upstreams: [Upstream], mirrorPlatforms: [String]) {
         self.mirrorPlatforms = mirrorPlatforms
-        self.upstreams = upstreams.map { upstream in
-            let hosts = (Self.publicArchiveHosts[upstream.origin.host] ?? []).compactMap(HostPattern.init)
-            return hosts.isEmpty ? upstream : upstream.addingArtifactHosts(hosts)
-        }
+        self.upstreams = upstreams.addingPublicHosts(Self.publicArchiveHosts)
     }
 
     /// The host name a registry answers for.
