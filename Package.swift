@@ -105,6 +105,7 @@ let package = Package(
                 "LarderCore",
                 "LarderMirror",
                 "LarderServer",
+                "LarderSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings
@@ -115,6 +116,7 @@ let package = Package(
                 "LarderCore",
                 "LarderEcosystems",
                 "LarderServer",
+                "LarderSQLite",
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),

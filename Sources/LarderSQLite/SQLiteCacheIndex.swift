@@ -110,6 +110,15 @@ public final class SQLiteCacheIndex: CacheIndex {
                 t.primaryKey(["documentKey", "name"])
             }
         }
+        migrator.registerMigration("v6-access-tokens") { db in
+            try db.create(table: "accessToken") { t in
+                t.primaryKey("name", .text)
+                t.column("role", .text).notNull()
+                t.column("secretHash", .text).notNull().unique()
+                t.column("createdAt", .datetime).notNull()
+                t.column("revokedAt", .datetime)
+            }
+        }
         return migrator
     }
 

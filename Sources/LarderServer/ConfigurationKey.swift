@@ -79,6 +79,13 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "metadata_memory_mb", environment: "LARDER_METADATA_MEMORY_MB", flag: "metadata-memory-mb", help: "MiB shared by all requests for metadata documents being checked, parsed or rendered (default 1024)") { v, c in
             c.engine.metadataMemoryBytes = try positiveNumber(v) << 20
         },
+        ConfigurationKey(name: "anonymous", environment: "LARDER_ANONYMOUS", flag: "anonymous", help: "what requests without a token may do: read or none (default: read on a loopback listener, none on any other address)") { v, c in
+            switch v.lowercased() {
+            case "read": c.anonymous = .some(.read)
+            case "none": c.anonymous = .some(nil)
+            default: throw ConfigurationError("expected read or none, got '\(v)'")
+            }
+        },
         ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
             switch v.lowercased() {
             case "true", "yes", "on", "1": c.mirrorAPI = true

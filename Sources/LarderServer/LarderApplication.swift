@@ -41,14 +41,22 @@ public struct LarderApplication: Sendable {
         let tls = try configuration.tls.context()
         // Hits are logged at debug: with that level on, every request goes through the router.
         let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4)
-        let responder = LarderResponder(engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs, fastHits: fastHits)
+        let tokens = SQLiteTokenStore(index: stack.store.index)
+        let access = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: configuration.host))
+        // The fast path answers before access control: only where anyone may read.
+        let responder = LarderResponder(
+            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, mirrorJobs: mirrorJobs,
+            fastHits: access.anonymous == nil ? nil : fastHits)
         let connections = MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)
         if let plain = configuration.plainHTTP {
+            let plainAccess = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: plain.host))
+            let plainFastHits = plainAccess.anonymous == nil ? nil : fastHits
             let plainResponder = LarderResponder(
-                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, mirrorJobs: mirrorJobs, fastHits: fastHits, plainHTTP: true)
+                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, mirrorJobs: mirrorJobs,
+                fastHits: plainFastHits, plainHTTP: true)
             services.append(Application(
                 responder: plainResponder,
-                server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, tls: nil) },
+                server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: plainFastHits, tls: nil) },
                 configuration: .init(address: .hostname(plain.host, port: plain.port), serverName: LarderResponder.serverName, availableConnectionsDelegate: connections),
                 onServerRunning: { channel in await onPlainHTTPRunning(channel.localAddress?.port ?? plain.port) },
                 logger: logger))
@@ -57,7 +65,7 @@ public struct LarderApplication: Sendable {
         self.fastHits = fastHits
         self.application = Application(
             responder: responder,
-            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, tls: tls) },
+            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: access.anonymous == nil ? nil : fastHits, tls: tls) },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: LarderResponder.serverName,
                 availableConnectionsDelegate: connections),

@@ -36,6 +36,9 @@ public struct LarderConfiguration: Sendable {
     public var maxRequestBody: Int = 16 << 20
     /// Whether `/api/mirror` is served.
     public var mirrorAPI = false
+    /// What requests without a token may do: `read`, or nothing (nil). Unset, each listener
+    /// allows reads on loopback and nothing on any other address.
+    public var anonymous: AccessRole??
     /// Platforms (`os_arch`) whose platform-specific artifacts the mirror fetches.
     public var mirrorPlatforms = ["linux_amd64"]
     /// Log level.

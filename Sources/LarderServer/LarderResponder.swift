@@ -19,13 +19,19 @@ public struct LarderResponder: HTTPResponder {
     let logger: Logger
     let mirrorAPI: MirrorAPI?
     let fastHits: FastHits?
+    /// Who may do what on this listener.
+    let access: AccessControl
 
     /// The `Server` header's value.
     static let serverName = "Larder"
 
     /// Creates the responder; `mirrorJobs` is nil when the mirror API is off, `fastHits` when
     /// repeated hits are not answered before the router.
-    init(engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false) {
+    init(
+        engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, access: AccessControl, mirrorJobs: MirrorJobs? = nil,
+        fastHits: FastHits? = nil, plainHTTP: Bool = false
+    ) {
+        self.access = access
         self.scheme = configuration.tls.isEnabled && !plainHTTP ? "https" : "http"
         self.engine = engine
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
@@ -79,6 +85,12 @@ public struct LarderResponder: HTTPResponder {
         let (rawPath, query) = Self.split(target)
         let path = try RequestPath(raw: rawPath)
         let method = ClientRequest.Method(rawValue: request.method.rawValue) ?? .other
+        do {
+            _ = try await access.authorize(authorization: request.headers[.authorization], needs: Self.neededRole(path, method: method))
+        } catch {
+            if let mount = path.segments.first, let adapter = adapters[mount] { return adapter.errorResponse(error) }
+            throw error
+        }
         switch path.segments.first {
         case "health" where path.segments.count == 1:
             return Self.json("{\"status\":\"ok\"}\n")
@@ -111,6 +123,16 @@ public struct LarderResponder: HTTPResponder {
         default:
             let mounts = adapters.keys.sorted().map { "/\($0)/" }.joined(separator: ", ")
             throw LarderError.notFound("nothing is served at \(rawPath.prefix(200)); Larder serves \(mounts), /api/mirror, /health, /stats and /openapi.json")
+        }
+    }
+
+    /// The role a request needs: none for `/health` and `/openapi.json`, `write` for changing
+    /// mirror jobs, `read` for everything else (packages, `/stats`, reading jobs).
+    static func neededRole(_ path: RequestPath, method: ClientRequest.Method) -> AccessRole? {
+        switch path.segments.first {
+        case "health" where path.segments.count == 1, "openapi.json" where path.segments.count == 1: return nil
+        case "api" where method != .get && method != .head: return .write
+        default: return .read
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 public import LarderCore
 public import LarderServer
 public import Logging
+import LarderSQLite
 import ServiceLifecycle
 import Synchronization
 
@@ -24,6 +25,33 @@ public final class TestLarder: Sendable {
     let isTLS: Bool
     /// The engine.
     public var engine: Engine { larder.engine }
+    /// The write token `writeToken()` made, once made.
+    private let madeWriteToken = Mutex<String?>(nil)
+
+    /// Creates a token with `role` in this Larder's store and returns its secret.
+    public func makeToken(_ role: AccessRole, name: String? = nil) async throws -> String {
+        let secret = AccessToken.makeSecret()
+        try await SQLiteTokenStore(index: try LarderStore(dataDirectory: dataDirectory).index).create(AccessToken(name: name ?? "test-\(UUID().uuidString.prefix(8))", role: role, createdAt: Date()), secretHash: AccessToken.hash(secret))
+        return secret
+    }
+
+    /// Revokes the token `name` in this Larder's store; false when there is none.
+    public func revokeToken(_ name: String) async throws -> Bool {
+        try await SQLiteTokenStore(index: try LarderStore(dataDirectory: dataDirectory).index).revoke(name: name, at: Date())
+    }
+
+    /// A token with the write role (made once), for tests that start or cancel mirror jobs.
+    public func writeToken() async throws -> String {
+        if let made = madeWriteToken.withLock({ $0 }) { return made }
+        let secret = try await makeToken(.write)
+        madeWriteToken.withLock { $0 = secret }
+        return secret
+    }
+
+    /// The `Authorization` header of `writeToken()`.
+    public func writeAuthorization() async throws -> (String, String) {
+        ("Authorization", "Bearer \(try await writeToken())")
+    }
 
     /// Starts Larder; `configure` adjusts the configuration (upstreams, TTL) first. No ecosystem
     /// has an upstream unless `configure` gives it one, so a test reaches nothing but what it

@@ -70,6 +70,32 @@ struct CommandLineTests {
         #expect(second.contains("kept the certificate authority"))
     }
 
+    @Test("larder token create prints a secret once that a server with anonymous none accepts; list shows it; revoke refuses it; bad names, roles and duplicates are errors")
+    func tokens() async throws {
+        let data = TestLarder.temporaryDirectory("larder-tokens")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let secret = try await Shell.run([Self.binary, "token", "create", "--data-dir", data, "--name", "ci", "--role", "read"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("larder_") && secret.count == 47)
+        // Only the hash is stored.
+        let database = try Data(contentsOf: URL(fileURLWithPath: data + "/index.sqlite")) + ((try? Data(contentsOf: URL(fileURLWithPath: data + "/index.sqlite-wal"))) ?? Data())
+        #expect(database.range(of: Data(secret.utf8)) == nil)
+        #expect(try await Shell.run([Self.binary, "token", "list", "--data-dir", data]).contains("ci\tread\t"))
+        for bad in [["--name", "ci", "--role", "read"], ["--name", "bad name", "--role", "read"], ["--name", "x", "--role", "root"]] {
+            await #expect(throws: ShellError.self) { try await Shell.run([Self.binary, "token", "create", "--data-dir", data] + bad) }
+        }
+
+        let larder = try await TestLarder(dataDirectory: data) { $0.anonymous = .some(nil) }
+        #expect(try await RawHTTP.send(port: larder.port, target: "/stats", headers: [("Authorization", "Bearer \(secret)")]).status == 200)
+        #expect(try await RawHTTP.send(port: larder.port, target: "/stats").status == 401)
+        await larder.stop()
+        #expect(try await Shell.run([Self.binary, "token", "revoke", "--data-dir", data, "ci"]).contains("revoked"))
+        #expect(try await Shell.run([Self.binary, "token", "list", "--data-dir", data]).contains("revoked"))
+        await #expect(throws: ShellError.self) { try await Shell.run([Self.binary, "token", "revoke", "--data-dir", data, "ci"]) }
+        let restarted = try await TestLarder(dataDirectory: data) { $0.anonymous = .some(nil) }
+        #expect(try await RawHTTP.send(port: restarted.port, target: "/stats", headers: [("Authorization", "Bearer \(secret)")]).status == 401)
+        await restarted.stop()
+    }
+
     @Test("every setting's flag is offered by the command line")
     func everyFlag() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the larder executable first (swift build)")

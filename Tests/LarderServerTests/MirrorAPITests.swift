@@ -27,7 +27,7 @@ struct MirrorAPITests {
     }
 
     static func post(_ larder: TestLarder, _ json: String, target: String = "/api/mirror") async throws -> RawHTTP.Answer {
-        try await RawHTTP.send(port: larder.port, method: "POST", target: target, headers: [("Content-Type", "application/json")], body: Data(json.utf8))
+        try await RawHTTP.send(port: larder.port, method: "POST", target: target, headers: [("Content-Type", "application/json"), try await larder.writeAuthorization()], body: Data(json.utf8))
     }
 
     static func job(_ answer: RawHTTP.Answer) throws -> [String: Any] {
@@ -253,7 +253,7 @@ struct MirrorAPITests {
         let larder = try await Self.larder(upstream)
         let id = try #require(try Self.job(try await Self.post(larder, #"{"purls": ["pkg:npm/slow@1.0.0"]}"#))["id"] as? String)
         _ = try await Self.wait(larder, id) { $0 == "running" }
-        let cancelled = try Self.job(try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(id)"))
+        let cancelled = try Self.job(try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(id)", headers: [try await larder.writeAuthorization()]))
         #expect(cancelled["state"] as? String == "cancelled")
         #expect(try Self.job(try await RawHTTP.send(port: larder.port, target: "/api/mirror/\(id)"))["state"] as? String == "cancelled")
         await larder.stop()
@@ -295,7 +295,7 @@ struct MirrorAPITests {
         let larder = try await Self.larder(upstream)
         let id = try #require(try Self.job(try await Self.post(larder, #"{"purls": ["pkg:npm/slow@1.0.0"]}"#))["id"] as? String)
         _ = try await Self.wait(larder, id) { $0 == "running" }
-        _ = try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(id)")
+        _ = try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(id)", headers: [try await larder.writeAuthorization()])
         defer { gate.open() }
         let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<8 { group.addTask { try await Self.post(larder, "", target: "/api/mirror/\(id)/resume").status } }

@@ -23,6 +23,8 @@ final class FastHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private static let disqualifying = [
         "range", "if-range", "if-none-match", "if-modified-since", "if-match", "if-unmodified-since", "via", "content-length", "transfer-encoding", "expect",
         "x-checksum-sha256",
+        // A request with a token goes through access control: a bad token must be refused.
+        "authorization",
     ]
 
     init(hits: FastHits) { self.hits = hits }

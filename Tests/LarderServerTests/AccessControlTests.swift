@@ -1,0 +1,98 @@
+import Foundation
+import LarderCore
+import LarderServer
+import LarderTesting
+import NIOCore
+import Testing
+
+/// Tokens, roles and anonymous access over HTTP.
+@Suite("Access control")
+struct AccessControlTests {
+    static func upstream() async throws -> FixtureRegistry {
+        let upstream = try await FixtureRegistry()
+        let tarball = PackageFile(filename: "left-pad-1.3.0.tgz", data: Data("a tarball".utf8))
+        upstream.publishNpm(name: "left-pad", versions: [("1.3.0", tarball, [:])])
+        return upstream
+    }
+
+    static func basic(_ secret: String, user: String = "ci") -> (String, String) {
+        ("Authorization", "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString())
+    }
+
+    @Test("anonymous none: a request without a token gets 401 with a challenge; read tokens work as bearer, basic password or bare secret; bad and revoked tokens get 401; a read token may not start mirror jobs (403), a write token may")
+    func tokensAndRoles() async throws {
+        let upstream = try await Self.upstream()
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.anonymous = .some(nil)
+            $0.mirrorAPI = true
+        }
+        try await larder.stopping(upstream) {
+            #expect(try await RawHTTP.send(port: larder.port, target: "/health").status == 200)
+            let refused = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad")
+            #expect(refused.status == 401)
+            #expect(refused.headers["www-authenticate"]?.hasPrefix("Basic realm=\"Larder\"") == true)
+            #expect(upstream.requests(to: "/left-pad") == 0)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/stats").status == 401)
+
+            let read = try await larder.makeToken(.read, name: "ci")
+            for header in [("Authorization", "Bearer \(read)"), Self.basic(read), Self.basic(read, user: "anything"), ("Authorization", read), Self.basic("", user: read)] {
+                let answer = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: [header])
+                #expect(answer.status == 200, "\(header.1)")
+            }
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz", headers: [Self.basic(read)]).text == "a tarball")
+
+            for bad in [("Authorization", "Bearer larder_notatoken"), Self.basic("wrong"), ("Authorization", "Basic !!!not-base64"), ("Authorization", "Negotiate abc")] {
+                let answer = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: [bad])
+                #expect(answer.status == 401, "\(bad.1)")
+            }
+            let revoked = try await larder.makeToken(.read, name: "leaver")
+            #expect(try await larder.revokeToken("leaver"))
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: [("Authorization", "Bearer \(revoked)")]).status == 401)
+
+            let job = #"{"purls": ["pkg:npm/left-pad@1.3.0"]}"#
+            let forbidden = try await RawHTTP.send(port: larder.port, method: "POST", target: "/api/mirror", headers: [("Authorization", "Bearer \(read)"), ("Content-Type", "application/json")], body: Data(job.utf8))
+            #expect(forbidden.status == 403 && forbidden.text.contains("'ci' has the read role; this needs write"), "\(forbidden.text)")
+            let accepted = try await RawHTTP.send(port: larder.port, method: "POST", target: "/api/mirror", headers: [try await larder.writeAuthorization(), ("Content-Type", "application/json")], body: Data(job.utf8))
+            #expect(accepted.status == 202)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/api/mirror", headers: [("Authorization", "Bearer \(read)")]).status == 200)
+        }
+    }
+
+    @Test("anonymous read (a loopback listener's default): reads need no token, but a bad token is refused even for a hit the fast path would answer")
+    func anonymousRead() async throws {
+        let upstream = try await Self.upstream()
+        let larder = try await TestLarder { try $0.setUpstream("npm", upstream.url) }
+        try await larder.stopping(upstream) {
+            for _ in 0..<3 {
+                #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz").status == 200)
+            }
+            let bad = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz", headers: [("Authorization", "Bearer larder_wrong")])
+            #expect(bad.status == 401)
+            let write = try await RawHTTP.send(port: larder.port, method: "POST", target: "/api/mirror", headers: [("Content-Type", "application/json")], body: Data("{}".utf8))
+            #expect(write.status == 401 || write.status == 404)
+        }
+    }
+
+    @Test("the anonymous setting: read or none, defaulting by the listener's address")
+    func setting() throws {
+        #expect(try LarderConfiguration.resolve(environment: ["LARDER_ANONYMOUS": "none"]).anonymous == .some(nil))
+        #expect(try LarderConfiguration.resolve(flags: [("anonymous", "read")]).anonymous == .some(.read))
+        #expect(throws: (any Error).self) { try LarderConfiguration.resolve(environment: ["LARDER_ANONYMOUS": "write"]) }
+        #expect(try LarderConfiguration.resolve(environment: [:]).anonymous == nil)
+    }
+
+    @Test("what Authorization headers carry a secret")
+    func presentedSecrets() {
+        #expect(PresentedSecret.from(authorization: "Bearer larder_abc") == "larder_abc")
+        #expect(PresentedSecret.from(authorization: "bearer  larder_abc ") == "larder_abc")
+        #expect(PresentedSecret.from(authorization: "Basic " + Data("u:larder_abc".utf8).base64EncodedString()) == "larder_abc")
+        #expect(PresentedSecret.from(authorization: "Basic " + Data("larder_abc:".utf8).base64EncodedString()) == "larder_abc")
+        #expect(PresentedSecret.from(authorization: "larder_abc") == "larder_abc")
+        #expect(PresentedSecret.from(authorization: "Basic %%%") == nil)
+        #expect(PresentedSecret.from(authorization: "Basic " + Data("no-colon".utf8).base64EncodedString()) == nil)
+        #expect(PresentedSecret.from(authorization: "Digest x") == nil)
+        #expect(PresentedSecret.from(authorization: String(repeating: "a", count: 5000)) == nil)
+        #expect(PresentedSecret.from(authorization: "") == nil)
+    }
+}
