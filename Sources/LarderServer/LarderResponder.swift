@@ -88,12 +88,18 @@ public struct LarderResponder: HTTPResponder {
         do {
             _ = try await access.authorize(authorization: request.headers[.authorization], needs: Self.neededRole(path, method: method))
         } catch {
-            if let mount = path.segments.first, let adapter = adapters[mount] { return adapter.errorResponse(error) }
-            throw error
+            guard let mount = path.segments.first, let adapter = adapters[mount] else { throw error }
+            var error = error
+            if error.kind == .unauthorized, let challenge = adapter.authenticationChallenge(baseURL: try baseURL(for: request), path: path.dropping(first: 1)) {
+                error.headers = [("WWW-Authenticate", challenge)]
+            }
+            return adapter.errorResponse(error)
         }
         switch path.segments.first {
         case "health" where path.segments.count == 1:
             return Self.json("{\"status\":\"ok\"}\n")
+        case "auth" where path.segments == ["auth", "token"]:
+            return try await tokenExchange(request)
         case "stats" where path.segments.count == 1:
             return try await stats()
         case "openapi.json" where path.segments.count == 1:
@@ -131,9 +137,23 @@ public struct LarderResponder: HTTPResponder {
     static func neededRole(_ path: RequestPath, method: ClientRequest.Method) -> AccessRole? {
         switch path.segments.first {
         case "health" where path.segments.count == 1, "openapi.json" where path.segments.count == 1: return nil
+        // The token exchange checks the credentials it is given itself.
+        case "auth" where path.segments == ["auth", "token"]: return nil
         case "api" where method != .get && method != .head: return .write
         default: return .read
         }
+    }
+
+    /// `/auth/token`, the token exchange of a Bearer challenge (OCI's token protocol): credentials
+    /// that hold a token Larder knows (basic, with the token as the password) are answered with
+    /// that token as the bearer token to use; anything else gets 401.
+    private func tokenExchange(_ request: Request) async throws(LarderError) -> EngineResponse {
+        guard let authorization = request.headers[.authorization], let secret = PresentedSecret.from(authorization: authorization) else {
+            throw LarderError(.unauthorized, "the token exchange needs credentials: a Larder token as the password (docker login, skopeo --creds NAME:TOKEN)", headers: [AccessControl.challenge])
+        }
+        _ = try await access.authorize(authorization: authorization, needs: .read)
+        let body = try? JSONSerialization.data(withJSONObject: ["token": secret, "access_token": secret, "expires_in": 3600, "issued_at": ISO8601DateFormatter().string(from: Date())])
+        return EngineResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: .buffer(ByteBuffer(data: body ?? Data())))
     }
 
     /// Hands a request under `adapter`'s mount point to the adapter and the engine.

@@ -59,4 +59,27 @@ struct AccessClientTests {
         await larder.stop()
         await upstream.stop()
     }
+
+    @Test("skopeo with --src-creds: Larder's Bearer challenge and token exchange let a read token copy an image; a bad one and none are refused", .enabled(if: Shell.has("skopeo"), "skopeo is not on the PATH"))
+    func skopeo() async throws {
+        let work = TestLarder.temporaryDirectory("skopeo-token")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let upstream = try await FixtureRegistry()
+        let layer = try await OCIClientTests.layer(["etc/os-release": "ID=fixture\n"], in: work)
+        _ = upstream.publishOCIImage("team/app", layers: [layer], tags: ["1.0"])
+        let larder = try await TestLarder {
+            try $0.setUpstream("oci", upstream.url)
+            $0.anonymous = .some(nil)
+        }
+        let token = try await larder.makeToken(.read, name: "puller")
+        func copy(_ credentials: [String], to name: String) async throws {
+            _ = try await OCIClientTests.skopeo(["copy", "--src-tls-verify=false"] + credentials + ["docker://127.0.0.1:\(larder.port)/team/app:1.0", "dir:\(work)/\(name)"], home: work)
+        }
+        try await copy(["--src-creds", "puller:\(token)"], to: "good")
+        #expect(FileManager.default.fileExists(atPath: work + "/good/manifest.json"))
+        await #expect(throws: ShellError.self) { try await copy(["--src-creds", "puller:larder_wrong"], to: "bad") }
+        await #expect(throws: ShellError.self) { try await copy([], to: "none") }
+        await larder.stop()
+        await upstream.stop()
+    }
 }

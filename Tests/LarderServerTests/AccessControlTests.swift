@@ -74,6 +74,31 @@ struct AccessControlTests {
         }
     }
 
+    @Test("OCI routes answer a missing token with a Bearer challenge naming Larder's token exchange and the repository's scope; the exchange trades good credentials for a bearer token and refuses the rest")
+    func ociChallenge() async throws {
+        let larder = try await TestLarder {
+            try $0.setUpstream("oci", "http://127.0.0.1:1")
+            $0.anonymous = .some(nil)
+        }
+        let ping = try await RawHTTP.send(port: larder.port, target: "/v2/")
+        #expect(ping.status == 401)
+        #expect(ping.headers["www-authenticate"] == "Bearer realm=\"\(larder.url)/auth/token\",service=\"larder\"")
+        #expect(ping.text.contains("UNAUTHORIZED"))
+        let manifest = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0")
+        #expect(manifest.headers["www-authenticate"] == "Bearer realm=\"\(larder.url)/auth/token\",service=\"larder\",scope=\"repository:team/app:pull\"")
+
+        let secret = try await larder.makeToken(.read, name: "puller")
+        let exchange = try await RawHTTP.send(port: larder.port, target: "/auth/token?service=larder&scope=repository:team/app:pull", headers: [Self.basic(secret, user: "puller")])
+        #expect(exchange.status == 200)
+        let token = try #require((try JSONSerialization.jsonObject(with: exchange.body) as? [String: Any])?["token"] as? String)
+        #expect(try await RawHTTP.send(port: larder.port, target: "/v2/", headers: [("Authorization", "Bearer \(token)")]).status == 200)
+        for headers in [[], [Self.basic("larder_wrong")], [("Authorization", "Basic ???")]] {
+            let refused = try await RawHTTP.send(port: larder.port, target: "/auth/token?service=larder", headers: headers)
+            #expect(refused.status == 401)
+        }
+        await larder.stop()
+    }
+
     @Test("the anonymous setting: read or none, defaulting by the listener's address")
     func setting() throws {
         #expect(try LarderConfiguration.resolve(environment: ["LARDER_ANONYMOUS": "none"]).anonymous == .some(nil))

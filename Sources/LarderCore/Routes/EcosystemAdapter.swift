@@ -14,11 +14,17 @@ public protocol EcosystemAdapter: Sendable {
     /// Names of documents at `/.well-known/<name>` the adapter answers (Terraform's
     /// `terraform.json`); such a request reaches `resolve` with the path `<name>`. None by default.
     var wellKnownNames: [String] { get }
+    /// The `WWW-Authenticate` challenge a request below the mount point gets when it needs a
+    /// token it did not present (`path` relative to the mount point), for protocols whose
+    /// clients expect their own (OCI's `Bearer realm=…,service=…,scope=…`); nil for
+    /// `Basic realm="Larder"` (the default).
+    func authenticationChallenge(baseURL: String, path: RequestPath) -> String?
 }
 
 extension EcosystemAdapter {
     public func errorResponse(_ error: LarderError) -> EngineResponse { .error(error) }
     public var wellKnownNames: [String] { [] }
+    public func authenticationChallenge(baseURL: String, path: RequestPath) -> String? { nil }
 }
 
 /// An adapter's decision.

@@ -84,6 +84,17 @@ public struct OCIAdapter: Ecosystem {
     }
 
     /// The specification's error document: `{"errors": [{"code", "message"}]}`.
+    /// OCI clients answer a Bearer challenge by asking its realm (Larder's `/auth/token`) for a
+    /// token with their credentials, then retry with it.
+    public func authenticationChallenge(baseURL: String, path: RequestPath) -> String? {
+        var challenge = "Bearer realm=\"\(baseURL)/auth/token\",service=\"larder\""
+        let segments = path.segments
+        if let at = segments.lastIndex(where: { ["manifests", "blobs", "tags"].contains($0) }), at > 0 {
+            challenge += ",scope=\"repository:\(segments[..<at].joined(separator: "/")):pull\""
+        }
+        return challenge
+    }
+
     public func errorResponse(_ error: LarderError) -> EngineResponse {
         let code = error.code ?? Self.code(for: error.status)
         let json = "{\"errors\":[{\"code\":\(jsonString(code)),\"message\":\(jsonString(error.message))}]}\n"
