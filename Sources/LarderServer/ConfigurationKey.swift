@@ -86,6 +86,10 @@ public struct ConfigurationKey: Sendable {
             default: throw ConfigurationError("expected read or none, got '\(v)'")
             }
         },
+        ConfigurationKey(name: "populate", environment: "LARDER_POPULATE", flag: "populate", help: "whose cache misses are stored: anyone, or writers (misses of requests without a write token are streamed from upstream, verified, and not kept; default anyone)") { v, c in
+            guard let populate = LarderConfiguration.Populate(rawValue: v.lowercased()) else { throw ConfigurationError("expected anyone or writers, got '\(v.prefix(100))'") }
+            c.populate = populate
+        },
         ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
             switch v.lowercased() {
             case "true", "yes", "on", "1": c.mirrorAPI = true

@@ -39,6 +39,8 @@ public struct LarderConfiguration: Sendable {
     /// What requests without a token may do: `read`, or nothing (nil). Unset, each listener
     /// allows reads on loopback and nothing on any other address.
     public var anonymous: AccessRole??
+    /// Whose cache misses are stored: anyone's, or only those of requests with a `write` token.
+    public var populate = Populate.anyone
     /// Platforms (`os_arch`) whose platform-specific artifacts the mirror fetches.
     public var mirrorPlatforms = ["linux_amd64"]
     /// Log level.
@@ -132,5 +134,16 @@ public struct LarderConfiguration: Sendable {
             if let nested = value as? [String: Any] { return flatten(nested, prefix: name + ".") }
             return [(name, "\(value)")]
         }
+    }
+}
+
+extension LarderConfiguration {
+    /// Whose cache misses fill the cache (`populate`).
+    public enum Populate: String, Sendable {
+        /// Every miss is stored.
+        case anyone
+        /// Only misses of requests with a `write` (or `admin`) token are stored; others are
+        /// streamed from upstream, verified, and not kept.
+        case writers
     }
 }

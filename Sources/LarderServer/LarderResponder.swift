@@ -85,8 +85,9 @@ public struct LarderResponder: HTTPResponder {
         let (rawPath, query) = Self.split(target)
         let path = try RequestPath(raw: rawPath)
         let method = ClientRequest.Method(rawValue: request.method.rawValue) ?? .other
+        let token: AccessToken?
         do {
-            _ = try await access.authorize(authorization: request.headers[.authorization], needs: Self.neededRole(path, method: method))
+            token = try await access.authorize(authorization: request.headers[.authorization], needs: Self.neededRole(path, method: method))
         } catch {
             guard let mount = path.segments.first, let adapter = adapters[mount] else { throw error }
             var error = error
@@ -115,14 +116,14 @@ public struct LarderResponder: HTTPResponder {
                 throw LarderError.notFound("Larder has no /.well-known/\(path.segments[1].prefix(100))")
             }
             do {
-                return try await serve(request, with: adapter, path: path, query: query, method: method)
+                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token))
             } catch {
                 return adapter.errorResponse(error)
             }
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
             do {
-                return try await serve(request, with: adapter, path: path, query: query, method: method)
+                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token))
             } catch {
                 return adapter.errorResponse(error)
             }
@@ -156,14 +157,24 @@ public struct LarderResponder: HTTPResponder {
         return EngineResponse(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")], body: .buffer(ByteBuffer(data: body ?? Data())))
     }
 
-    /// Hands a request under `adapter`'s mount point to the adapter and the engine.
-    private func serve(_ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method) async throws(LarderError) -> EngineResponse {
+    /// Whether a request with `token` (nil: anonymous) stores its cache misses (`populate`).
+    private func populates(_ token: AccessToken?) -> Bool {
+        switch configuration.populate {
+        case .anyone: return true
+        case .writers: return (token?.role ?? access.anonymous).map { $0 >= .write } ?? false
+        }
+    }
+
+    /// Hands a request under `adapter`'s mount point to the adapter and the engine; `populate`
+    /// says whether its cache misses are stored.
+    private func serve(_ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method, populate: Bool) async throws(LarderError) -> EngineResponse {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let limit = configuration.maxRequestBody
-        let clientRequest = ClientRequest(
+        var clientRequest = ClientRequest(
             method: method, path: path.dropping(first: 1), query: query, headers: headers,
             baseURL: try baseURL(for: request), readBody: { () async throws(LarderError) in try await Self.body(of: request, method: method, limit: limit) })
+        clientRequest.populate = populate
         let resolution: Resolution
         do {
             resolution = try await adapter.resolve(clientRequest, engine: engine)

@@ -74,6 +74,50 @@ struct AccessControlTests {
         }
     }
 
+    @Test("populate writers: an anonymous or read-token miss is streamed, verified, and not stored; a write token's miss is stored, and everyone hits it afterwards")
+    func populateWriters() async throws {
+        let upstream = try await Self.upstream()
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.populate = .writers
+        }
+        let tarball = "/npm/left-pad/-/left-pad-1.3.0.tgz"
+        let upstreamTarball = "/left-pad/-/left-pad-1.3.0.tgz"
+        try await larder.stopping(upstream) {
+            let read = try await larder.makeToken(.read, name: "reader")
+            for headers in [[], [("Authorization", "Bearer \(read)")], []] {
+                let answer = try await RawHTTP.send(port: larder.port, target: tarball, headers: headers)
+                #expect(answer.status == 200 && answer.text == "a tarball")
+                #expect(answer.headers["x-larder-cache"] == "MISS")
+            }
+            #expect(upstream.requests(to: upstreamTarball) == 3)
+            let written = try await RawHTTP.send(port: larder.port, target: tarball, headers: [try await larder.writeAuthorization()])
+            #expect(written.status == 200 && written.text == "a tarball")
+            #expect(upstream.requests(to: upstreamTarball) == 4)
+            let hit = try await RawHTTP.send(port: larder.port, target: tarball)
+            #expect(hit.text == "a tarball" && hit.headers["x-larder-cache"] == "HIT")
+            #expect(upstream.requests(to: upstreamTarball) == 4)
+        }
+    }
+
+    @Test("populate writers still verifies what it streams: a tarball that does not match the registry's digest fails for an anonymous reader too")
+    func populateWritersVerifies() async throws {
+        let upstream = try await FixtureRegistry()
+        let tarball = PackageFile(filename: "left-pad-1.3.0.tgz", data: Data("a tarball".utf8))
+        upstream.publishNpm(name: "left-pad", versions: [("1.3.0", tarball, [:])])
+        upstream.set("/left-pad/-/left-pad-1.3.0.tgz", body: ByteBuffer(string: "a forged tarball"))
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.populate = .writers
+        }
+        try await larder.stopping(upstream) {
+            let document = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad")
+            #expect(document.status == 200)
+            let answer = try? await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz")
+            #expect(answer == nil || answer?.status == 502 || answer?.text != "a forged tarball")
+        }
+    }
+
     @Test("OCI routes answer a missing token with a Bearer challenge naming Larder's token exchange and the repository's scope; the exchange trades good credentials for a bearer token and refuses the rest")
     func ociChallenge() async throws {
         let larder = try await TestLarder {
