@@ -175,6 +175,7 @@ public struct LarderResponder: HTTPResponder {
             method: method, path: path.dropping(first: 1), query: query, headers: headers,
             baseURL: try baseURL(for: request), readBody: { () async throws(LarderError) in try await Self.body(of: request, method: method, limit: limit) })
         clientRequest.populate = populate
+        clientRequest.authenticationRequired = access.anonymous == nil
         let resolution: Resolution
         do {
             resolution = try await adapter.resolve(clientRequest, engine: engine)

@@ -20,7 +20,14 @@ public final class TestLarder: Sendable {
     private let task: Task<Void, any Error>
 
     /// Larder's root URL.
-    public var url: String { "\(isTLS ? "https" : "http")://127.0.0.1:\(port)" }
+    public var url: String { url(user: "", password: nil) }
+
+    /// The root URL with `user:password@` before the host, or without when `password` is nil
+    /// (how pip, gem and other clients are given credentials).
+    public func url(user: String, password: String?) -> String {
+        let credentials = password.map { "\(user):\($0)@" } ?? ""
+        return "\(isTLS ? "https" : "http")://\(credentials)127.0.0.1:\(port)"
+    }
     /// Whether it serves HTTPS.
     let isTLS: Bool
     /// The engine.

@@ -9,16 +9,19 @@ import Testing
 /// test builds with `dpkg-deb` and `apt-ftparchive` and signs with a throwaway key.
 @Suite("apt-get through Larder", .enabled(if: Shell.has("apt-get") && Shell.has("apt-ftparchive") && Shell.has("dpkg-deb"), "apt-get, apt-ftparchive (apt-utils) and dpkg-deb are needed"))
 struct AptClientTests {
-    /// Runs `apt-get arguments` against `source` (a `deb` line's URL) in `work`.
-    static func aptGet(_ arguments: [String], work: String, source: String) async throws -> String {
+    /// Runs `apt-get arguments` against `source` (a `deb` line's URL) in `work`; with `token`,
+    /// its own `auth.conf` gives it as the password for `source` (apt sends credentials over
+    /// plain HTTP only to a machine written with `http://`).
+    static func aptGet(_ arguments: [String], work: String, source: String, token: String? = nil) async throws -> String {
         for directory in ["state/lists/partial", "cache/archives/partial", "empty", "download"] {
             try FileManager.default.createDirectory(atPath: "\(work)/\(directory)", withIntermediateDirectories: true)
         }
         FileManager.default.createFile(atPath: work + "/state/status", contents: nil)
         try "deb [signed-by=\(work)/archive.gpg] \(source) stable main\n".write(toFile: work + "/sources.list", atomically: true, encoding: .utf8)
+        try (token.map { "machine \(source) login ci password \($0)\n" } ?? "").write(toFile: work + "/auth.conf", atomically: true, encoding: .utf8)
         let options = [
             "Dir::Etc::SourceList=\(work)/sources.list", "Dir::Etc::SourceParts=\(work)/empty", "Dir::Etc::Parts=\(work)/empty",
-            "Dir::Etc::PreferencesParts=\(work)/empty", "Dir::Etc::TrustedParts=\(work)/empty", "Dir::State=\(work)/state",
+            "Dir::Etc::PreferencesParts=\(work)/empty", "Dir::Etc::netrc=\(work)/auth.conf", "Dir::Etc::netrcparts=\(work)/empty", "Dir::Etc::TrustedParts=\(work)/empty", "Dir::State=\(work)/state",
             "Dir::State::status=\(work)/state/status", "Dir::Cache=\(work)/cache", "Debug::NoLocking=1", "APT::Architecture=amd64",
             "APT::Architectures=amd64", "Acquire::Languages=none", "Acquire::Retries=0", "APT::Sandbox::User=root",
         ].flatMap { ["-o", $0] }

@@ -27,8 +27,10 @@ struct CargoClientTests {
 
     /// `cargo fetch` of a project depending on `larder-app`, in a fresh `CARGO_HOME` whose
     /// crates-io is replaced by Larder; returns the project directory (with its `Cargo.lock`).
+    /// With `token`, Larder is a named registry whose token Cargo sends
+    /// (`CARGO_REGISTRIES_LARDER_TOKEN`) when its `config.json` says `auth-required`.
     @discardableResult
-    static func fetch(through larder: TestLarder, project: String? = nil) async throws -> String {
+    static func fetch(through larder: TestLarder, project: String? = nil, token: String? = nil) async throws -> String {
         let work = project ?? TestLarder.temporaryDirectory("cargo-project")
         let home = TestLarder.temporaryDirectory("cargo-home")
         defer { try? FileManager.default.removeItem(atPath: home) }
@@ -37,9 +39,14 @@ struct CargoClientTests {
         try "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nlarder-app = \"1\"\n"
             .write(toFile: work + "/Cargo.toml", atomically: true, encoding: .utf8)
         try "fn main() { println!(\"{}\", larder_app::name()); }\n".write(toFile: work + "/src/main.rs", atomically: true, encoding: .utf8)
-        try "[source.crates-io]\nreplace-with = \"larder\"\n\n[source.larder]\nregistry = \"sparse+\(larder.url)/cargo/\"\n"
+        // Cargo sends tokens only through a credential provider; cargo:token reads them from
+        // CARGO_REGISTRIES_<NAME>_TOKEN or credentials.toml.
+        let registry = token == nil ? "[source.larder]\nregistry" : "[registry]\nglobal-credential-providers = [\"cargo:token\"]\n\n[registries.larder]\nindex"
+        try "[source.crates-io]\nreplace-with = \"larder\"\n\n\(registry) = \"sparse+\(larder.url)/cargo/\"\n"
             .write(toFile: home + "/config.toml", atomically: true, encoding: .utf8)
-        try await Shell.run(["cargo", "fetch"], in: work, environment: PackageBuilder.cargoEnvironment(home: home), clean: true)
+        var environment = PackageBuilder.cargoEnvironment(home: home)
+        if let token { environment["CARGO_REGISTRIES_LARDER_TOKEN"] = token }
+        try await Shell.run(["cargo", "fetch"], in: work, environment: environment, clean: true)
         let cached = try FileManager.default.subpathsOfDirectory(atPath: home + "/registry/cache").filter { $0.hasSuffix(".crate") }
         #expect(Set(cached.map { ($0 as NSString).lastPathComponent }) == ["larder-app-1.0.0.crate", "larder-lib-1.2.0.crate", "q-0.1.0.crate", "xyz-0.3.0.crate"])
         return work

@@ -24,9 +24,10 @@ struct ComposerClientTests {
     }
 
     /// `composer install` of a project requiring `larder/app`, in a fresh directory with its own
-    /// home and cache; returns the composer.lock.
+    /// home and cache; returns the composer.lock. With `token`, the home's `auth.json` gives it
+    /// as the `http-basic` password for Larder's host.
     @discardableResult
-    static func install(through larder: TestLarder, lock: String? = nil) async throws -> String {
+    static func install(through larder: TestLarder, lock: String? = nil, token: String? = nil) async throws -> String {
         let work = TestLarder.temporaryDirectory("composer-project")
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
@@ -37,6 +38,11 @@ struct ComposerClientTests {
         ]
         try JSONSerialization.data(withJSONObject: manifest, options: [.withoutEscapingSlashes]).write(to: URL(fileURLWithPath: work + "/composer.json"))
         if let lock { try lock.write(toFile: work + "/composer.lock", atomically: true, encoding: .utf8) }
+        if let token {
+            try FileManager.default.createDirectory(atPath: work + "/home/composer", withIntermediateDirectories: true)
+            let auth = ["http-basic": ["127.0.0.1:\(larder.port)": ["username": "ci", "password": token]]]
+            try JSONSerialization.data(withJSONObject: auth).write(to: URL(fileURLWithPath: work + "/home/composer/auth.json"))
+        }
         let environment = [
             "HOME": work + "/home", "COMPOSER_HOME": work + "/home/composer", "COMPOSER_CACHE_DIR": work + "/cache", "COMPOSER_ALLOW_SUPERUSER": "1",
             "COMPOSER_NO_INTERACTION": "1", "COMPOSER_DISABLE_XDEBUG_WARN": "1",

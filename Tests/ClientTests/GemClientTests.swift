@@ -20,14 +20,15 @@ struct GemClientTests {
         return gems
     }
 
-    /// `gem install larder-app` from Larder alone into a fresh directory.
-    static func install(through larder: TestLarder, _ arguments: [String] = ["larder-app"]) async throws {
+    /// `gem install larder-app` from Larder alone into a fresh directory; with `token`, as the
+    /// password in the source URL (gem's way of sending credentials).
+    static func install(through larder: TestLarder, _ arguments: [String] = ["larder-app"], token: String? = nil) async throws {
         let work = TestLarder.temporaryDirectory("gem-install")
         defer { try? FileManager.default.removeItem(atPath: work) }
         try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
         let environment = ["HOME": work + "/home", "GEM_HOME": work + "/gems", "GEM_PATH": work + "/gems", "GEM_SPEC_CACHE": work + "/specs"]
         try await Shell.run(
-            ["gem", "install", "--norc", "--clear-sources", "--source", "\(larder.url)/gem/", "--install-dir", work + "/gems", "--no-document"] + arguments,
+            ["gem", "install", "--norc", "--clear-sources", "--source", "\(larder.url(user: "ci", password: token))/gem/", "--install-dir", work + "/gems", "--no-document"] + arguments,
             environment: environment, clean: true, timeout: 180)
         let output = try await Shell.run(["ruby", "-e", "require 'larder-app'; require 'larder-lib'; puts LarderApp::VERSION + ' ' + LarderLib::VERSION"], environment: environment, clean: true)
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "1.0.0 1.3.0")

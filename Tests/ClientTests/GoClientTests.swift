@@ -46,21 +46,24 @@ struct GoClientTests {
     }
 
     /// `go mod download` and `go build` of a program using `larder.test/Mixed/App`, with fresh
-    /// module and build caches; returns the project directory (with its `go.sum`).
+    /// module and build caches; returns the project directory (with its `go.sum`). With
+    /// `token`, go finds it as the password for Larder's host in its own `.netrc` (which go
+    /// reads for HTTPS only: `caFile` is then the CA of Larder's certificate).
     @discardableResult
-    static func build(through larder: TestLarder, project: String? = nil) async throws -> String {
+    static func build(through larder: TestLarder, project: String? = nil, token: String? = nil, caFile: String? = nil) async throws -> String {
         let work = project ?? TestLarder.temporaryDirectory("go-project")
         let caches = TestLarder.temporaryDirectory("go-caches")
         defer { try? FileManager.default.removeItem(atPath: caches) }
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: caches + "/home", withIntermediateDirectories: true)
+        if let token { try "machine 127.0.0.1 login ci password \(token)\n".write(toFile: caches + "/home/.netrc", atomically: true, encoding: .utf8) }
         try "module consumer\n\ngo 1.19\n\nrequire \(app) v1.0.0\n\nrequire \(lib) v1.2.0 // indirect\n".write(toFile: work + "/go.mod", atomically: true, encoding: .utf8)
         try "package main\n\nimport (\n\t\"fmt\"\n\n\t\"\(app)\"\n)\n\nfunc main() { fmt.Println(app.Name()) }\n".write(toFile: work + "/main.go", atomically: true, encoding: .utf8)
         let environment = [
             "HOME": caches + "/home", "GOPATH": caches + "/gopath", "GOMODCACHE": caches + "/modcache", "GOCACHE": caches + "/gocache",
             "GOPROXY": "\(larder.url)/go", "GONOSUMDB": "larder.test", "GOFLAGS": "-mod=mod", "GOENV": "off", "GO111MODULE": "on",
             "GOTOOLCHAIN": "local", "CGO_ENABLED": "0",
-        ]
+        ].merging(caFile.map { ["SSL_CERT_FILE": $0] } ?? [:]) { a, _ in a }
         try await Shell.run(["go", "mod", "download"], in: work, environment: environment, clean: true, timeout: 180)
         let downloaded = caches + "/modcache/cache/download/larder.test"
         #expect(FileManager.default.fileExists(atPath: downloaded + "/!mixed/!app/@v/v1.0.0.zip"))

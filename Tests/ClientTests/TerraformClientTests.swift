@@ -19,9 +19,14 @@ struct TerraformClientTests {
     }
 
     /// Runs `terraform init` in a fresh directory with a CLI configuration naming only Larder.
-    static func initialize(larder: TestLarder, certificates: TestCertificates, provider: String = "fixture", module: Bool = true) async throws -> (String, String) {
+    /// With `token`, Terraform's own `credentials` blocks carry it: for Larder's host (the
+    /// provider mirror) and for the module registry's host (its API, served by Larder); module
+    /// archives are fetched by go-getter, which reads `.netrc` (machine `host:port`).
+    static func initialize(larder: TestLarder, certificates: TestCertificates, provider: String = "fixture", module: Bool = true, token: String? = nil) async throws -> (String, String) {
         let work = TestLarder.temporaryDirectory("terraform")
         try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
+        let credentials = token.map { "credentials \"127.0.0.1:\(larder.port)\" {\n  token = \"\($0)\"\n}\ncredentials \"registry.example\" {\n  token = \"\($0)\"\n}\n" } ?? ""
+        if let token { try "machine 127.0.0.1:\(larder.port) login ci password \(token)\n".write(toFile: work + "/home/.netrc", atomically: true, encoding: .utf8) }
         try """
         terraform {
           required_providers {
@@ -41,6 +46,7 @@ struct TerraformClientTests {
             "modules.v1" = "\(larder.url)/terraform/modules/v1/registry.example/"
           }
         }
+        \(credentials)
         """.write(toFile: work + "/cli.tfrc", atomically: true, encoding: .utf8)
         let output = try await Shell.run(
             ["terraform", "init", "-input=false", "-no-color"], in: work,

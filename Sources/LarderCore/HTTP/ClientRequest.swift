@@ -24,6 +24,9 @@ public struct ClientRequest: Sendable {
     /// Whether a miss may be stored. When false, an artifact is streamed from upstream (still
     /// verified, still downloaded once for all who ask meanwhile) without entering the cache.
     public var populate = true
+    /// Whether this listener refuses requests without a token. Adapters whose clients must be
+    /// told to send one (Cargo's `auth-required`) say so in what they render.
+    public var authenticationRequired = false
 
     /// Creates a request description.
     public init(method: Method, path: RequestPath, query: String? = nil, headers: [String: String] = [:], baseURL: String, readBody: @escaping @Sendable () async throws(LarderError) -> ByteBuffer? = { nil }) {

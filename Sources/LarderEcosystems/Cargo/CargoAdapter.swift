@@ -46,7 +46,7 @@ public struct CargoAdapter: Ecosystem {
             throw LarderError(.methodNotAllowed, "Larder is a read-only Cargo mirror: publish to your upstream registry directly")
         }
         if segments == ["config.json"] {
-            return .route(try clientConfigRoute(baseURL: request.baseURL))
+            return .route(try clientConfigRoute(baseURL: request.baseURL, authenticationRequired: request.authenticationRequired))
         }
         guard let crate = CargoIndex.crate(atPath: segments) else {
             throw LarderError.notFound(
@@ -83,13 +83,15 @@ public struct CargoAdapter: Ecosystem {
     }
 
     /// The `config.json` clients get: the first upstream's, with `dl` and `api` pointing at
-    /// Larder (`dl` without markers, so Cargo appends `/{crate}/{version}/download`).
-    public func clientConfigRoute(baseURL: String) throws -> Route {
+    /// Larder (`dl` without markers, so Cargo appends `/{crate}/{version}/download`), and
+    /// `auth-required` where requests without a token are refused.
+    public func clientConfigRoute(baseURL: String, authenticationRequired: Bool = false) throws -> Route {
         guard let first = try configuredUpstreams().first else { throw Self.notConfigured("Cargo") }
         var route = upstreamConfigRoute(first)
         let mountURL = "\(baseURL)/\(mount)"
-        route.presenter = MetadataPresenter(variant: baseURL) { document in
-            Presentation(body: try CargoConfig(document.body).rendered(download: "\(mountURL)/api/v1/crates", api: mountURL), contentType: "application/json")
+        route.presenter = MetadataPresenter(variant: baseURL + (authenticationRequired ? " auth-required" : "")) { document in
+            let body = try CargoConfig(document.body).rendered(download: "\(mountURL)/api/v1/crates", api: mountURL, authenticationRequired: authenticationRequired)
+            return Presentation(body: body, contentType: "application/json")
         }
         return route
     }

@@ -30,13 +30,14 @@ struct CargoConfig {
         return url.replacingOccurrences(of: "%7B", with: "{").replacingOccurrences(of: "%7D", with: "}")
     }
 
-    /// The document with `dl` and (where the upstream has one) `api` replaced. `auth-required`
-    /// is dropped: Larder authenticates to its upstream itself.
-    func rendered(download: String, api: String) throws -> ByteBuffer {
+    /// The document with `dl` and (where the upstream has one) `api` replaced. The upstream's
+    /// `auth-required` is dropped (Larder authenticates to its upstream itself); Larder's own
+    /// is set when it refuses requests without a token, so Cargo sends its registry token.
+    func rendered(download: String, api: String, authenticationRequired: Bool) throws -> ByteBuffer {
         var copy = object
         copy["dl"] = download
         if copy["api"] != nil { copy["api"] = api }
-        copy["auth-required"] = nil
+        copy["auth-required"] = authenticationRequired ? true : nil
         return ByteBuffer(data: try JSONSerialization.data(withJSONObject: copy, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 }
