@@ -51,10 +51,16 @@ let package = Package(
             swiftSettings: settings
         ),
         .target(
+            name: "LarderPolicy",
+            dependencies: ["LarderCore", "LarderMirror"],
+            swiftSettings: settings
+        ),
+        .target(
             name: "LarderSQLite",
             dependencies: [
                 "LarderCore",
                 "LarderMirror",
+                "LarderPolicy",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: settings
@@ -83,6 +89,7 @@ let package = Package(
                 "LarderSQLite",
                 "LarderEcosystems",
                 "LarderMirror",
+                "LarderPolicy",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -104,6 +111,7 @@ let package = Package(
             dependencies: [
                 "LarderCore",
                 "LarderMirror",
+                "LarderPolicy",
                 "LarderServer",
                 "LarderSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -131,10 +139,10 @@ let package = Package(
         .testTarget(
             name: "LarderServerTests",
             dependencies: [
-                "LarderServer", "LarderEcosystems", "LarderTesting", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "CompressNIO", package: "compress-nio"),
+                "LarderServer", "LarderEcosystems", "LarderTesting", "LarderPolicy", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "ClientTests", dependencies: ["LarderServer", "LarderTesting", "LarderMirror"]),
+        .testTarget(name: "ClientTests", dependencies: ["LarderServer", "LarderTesting", "LarderMirror", "LarderPolicy"]),
     ]
 )

@@ -119,6 +119,36 @@ public final class SQLiteCacheIndex: CacheIndex {
                 t.column("revokedAt", .datetime)
             }
         }
+        migrator.registerMigration("v7-package-rules") { db in
+            try db.create(table: "packageRule") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("action", .text).notNull()
+                t.column("ecosystem", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("versions", .text)
+                t.column("packageURL", .text).notNull()
+                t.column("note", .text).notNull()
+                t.column("createdBy", .text).notNull()
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(index: "packageRuleByPackage", on: "packageRule", columns: ["ecosystem", "name"])
+            try db.create(table: "policyAudit") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("time", .datetime).notNull()
+                t.column("actor", .text).notNull()
+                t.column("change", .text).notNull()
+                t.column("action", .text).notNull()
+                t.column("ruleID", .integer).notNull()
+                t.column("packageURL", .text).notNull()
+                t.column("note", .text).notNull()
+            }
+            try db.create(table: "policyGeneration") { t in
+                t.primaryKey("id", .integer)
+                t.column("generation", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO policyGeneration (id, generation) VALUES (1, 0)")
+        }
         return migrator
     }
 

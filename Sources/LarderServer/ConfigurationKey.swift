@@ -1,5 +1,6 @@
 import Foundation
 import LarderCore
+import LarderPolicy
 import Logging
 
 /// One setting: its YAML key, environment variable, flag, and how its value is applied.
@@ -89,6 +90,13 @@ public struct ConfigurationKey: Sendable {
         ConfigurationKey(name: "populate", environment: "LARDER_POPULATE", flag: "populate", help: "whose cache misses are stored: anyone, or writers (misses of requests without a write token are streamed from upstream, verified, and not kept; default anyone)") { v, c in
             guard let populate = LarderConfiguration.Populate(rawValue: v.lowercased()) else { throw ConfigurationError("expected anyone or writers, got '\(v.prefix(100))'") }
             c.populate = populate
+        },
+        ConfigurationKey(name: "mode", environment: "LARDER_MODE", flag: "mode", help: "which packages may enter: open (any not blocked or revoked) or declared-only (only declared packages and versions; default open)") { v, c in
+            guard let mode = PolicyMode(rawValue: v.lowercased()) else { throw ConfigurationError("expected open or declared-only, got '\(v.prefix(100))'") }
+            c.mode = mode
+        },
+        ConfigurationKey(name: "access_log", environment: "LARDER_ACCESS_LOG", flag: "access-log", help: "a file to append one JSON line per request to (time, client, token, ecosystem, package, version, cache, status, bytes), or - for standard output; empty: none (default none)") { v, c in
+            c.accessLog = v.isEmpty ? nil : v
         },
         ConfigurationKey(name: "mirror_api", environment: "LARDER_MIRROR_API", flag: "mirror-api", help: "serve the mirror job API at /api/mirror: true or false (default false)") { v, c in
             switch v.lowercased() {

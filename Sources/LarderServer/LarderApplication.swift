@@ -3,6 +3,7 @@ public import Hummingbird
 import HummingbirdCore
 public import LarderCore
 import LarderEcosystems
+public import LarderPolicy
 import LarderMirror
 public import LarderSQLite
 public import Logging
@@ -30,8 +31,9 @@ public struct LarderApplication: Sendable {
         var logger = logger ?? Logger(label: "larder")
         logger.logLevel = configuration.logLevel
         let stack = try LarderStack(configuration: configuration, logger: logger, extraAdapters: extraAdapters)
+        try await stack.loadRules()
         let engine = stack.engine
-        var services: [any Service] = [EngineService(engine: engine)]
+        var services: [any Service] = [EngineService(engine: engine), PolicyService(rules: stack.rules, store: stack.policyStore, logger: logger)]
         var mirrorJobs: MirrorJobs?
         if configuration.mirrorAPI {
             let jobs = try await MirrorJobs(engine: engine, catalogs: stack.catalogs, store: SQLiteMirrorJobStore(index: stack.store.index), logger: logger)
@@ -39,20 +41,22 @@ public struct LarderApplication: Sendable {
             mirrorJobs = jobs
         }
         let tls = try configuration.tls.context()
+        let accessLog = try configuration.accessLog.map { try AccessLog(destination: $0, logger: logger) }
+        if let accessLog { services.append(AccessLogService(log: accessLog)) }
         // Hits are logged at debug: with that level on, every request goes through the router.
-        let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4)
+        let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4, accessLog: accessLog)
         let tokens = SQLiteTokenStore(index: stack.store.index)
         let access = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: configuration.host))
         // The fast path answers before access control: only where anyone may read.
         let responder = LarderResponder(
-            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, mirrorJobs: mirrorJobs,
+            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, policyAdmin: stack.policyAdmin, accessLog: accessLog, mirrorJobs: mirrorJobs,
             fastHits: access.anonymous == nil ? nil : fastHits)
         let connections = MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)
         if let plain = configuration.plainHTTP {
             let plainAccess = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: plain.host))
             let plainFastHits = plainAccess.anonymous == nil ? nil : fastHits
             let plainResponder = LarderResponder(
-                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, mirrorJobs: mirrorJobs,
+                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, policyAdmin: stack.policyAdmin, accessLog: accessLog, mirrorJobs: mirrorJobs,
                 fastHits: plainFastHits, plainHTTP: true)
             services.append(Application(
                 responder: plainResponder,
@@ -84,15 +88,32 @@ public struct LarderStack: Sendable {
     public let adapters: [any EcosystemAdapter]
     /// The embedded store the engine uses.
     public let store: LarderStore
+    /// The package rules in force (declarations, blocks, revocations, the mode).
+    public let rules: PackageRules
+    /// Where the rules are kept.
+    public let policyStore: SQLitePolicyStore
 
     /// Builds the stack from `configuration`, with `extraAdapters` mounted beside the ecosystems.
+    /// The rules are empty until ``loadRules()``.
     public init(configuration: LarderConfiguration, logger: Logger, extraAdapters: [any EcosystemAdapter] = []) throws {
         let store = try LarderStore(dataDirectory: configuration.dataDirectory)
         self.store = store
+        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? [], mirrorPlatforms: configuration.mirrorPlatforms) } + extraAdapters
+        rules = PackageRules(mode: configuration.mode, catalogs: adapters.compactMap { $0 as? any PackageCatalog })
+        policyStore = SQLitePolicyStore(index: store.index)
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),
-            configuration: configuration.engine, logger: logger)
-        adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? [], mirrorPlatforms: configuration.mirrorPlatforms) } + extraAdapters
+            configuration: configuration.engine, logger: logger, policy: rules)
+    }
+
+    /// Loads the package rules from the store.
+    public func loadRules() async throws {
+        try await rules.refresh(from: policyStore)
+    }
+
+    /// Declares, blocks, revokes, lists and purges, over this stack's rules and store.
+    public var policyAdmin: PolicyAdmin {
+        PolicyAdmin(rules: rules, store: policyStore, engine: engine, catalogs: catalogs)
     }
 
     /// The adapters that can describe packages to the mirror.

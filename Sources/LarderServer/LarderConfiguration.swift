@@ -1,5 +1,6 @@
 public import Foundation
 public import LarderCore
+public import LarderPolicy
 import LarderEcosystems
 public import Logging
 import Yams
@@ -41,6 +42,10 @@ public struct LarderConfiguration: Sendable {
     public var anonymous: AccessRole??
     /// Whose cache misses are stored: anyone's, or only those of requests with a `write` token.
     public var populate = Populate.anyone
+    /// Which packages may enter at all (`mode`).
+    public var mode = PolicyMode.open
+    /// Where the access log's JSON lines go: a file path, `-` for standard output, nil for none.
+    public var accessLog: String?
     /// Platforms (`os_arch`) whose platform-specific artifacts the mirror fetches.
     public var mirrorPlatforms = ["linux_amd64"]
     /// Log level.

@@ -3,13 +3,14 @@ import HTTPTypes
 public import Hummingbird
 public import LarderCore
 public import LarderMirror
+import LarderPolicy
 public import Logging
 import NIOCore
 
 /// Larder's HTTP front: checks the request path, hands requests under an adapter's mount point
 /// to that adapter and the engine, and serves `/health` and `/stats`.
 public struct LarderResponder: HTTPResponder {
-    public typealias Context = BasicRequestContext
+    public typealias Context = LarderRequestContext
 
     let engine: Engine
     let adapters: [String: any EcosystemAdapter]
@@ -18,9 +19,23 @@ public struct LarderResponder: HTTPResponder {
     let scheme: String
     let logger: Logger
     let mirrorAPI: MirrorAPI?
+    /// `/api/declarations`, `/api/blocks`, `/api/revocations`, `/api/audit`.
+    let policyAPI: PolicyAPI
     let fastHits: FastHits?
     /// Who may do what on this listener.
     let access: AccessControl
+    /// Where access log lines go, if anywhere.
+    let accessLog: AccessLog?
+
+    /// What answering a request learnt about it, for the access log and the fast path.
+    struct RequestFacts {
+        /// The name of the token it presented.
+        var token: String?
+        /// The ecosystem whose adapter answered it.
+        var ecosystem: String?
+        /// The package and version it was about.
+        var package: PackageRef?
+    }
 
     /// The `Server` header's value.
     static let serverName = "Larder"
@@ -28,10 +43,12 @@ public struct LarderResponder: HTTPResponder {
     /// Creates the responder; `mirrorJobs` is nil when the mirror API is off, `fastHits` when
     /// repeated hits are not answered before the router.
     init(
-        engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, access: AccessControl, mirrorJobs: MirrorJobs? = nil,
-        fastHits: FastHits? = nil, plainHTTP: Bool = false
+        engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, access: AccessControl, policyAdmin: PolicyAdmin,
+        accessLog: AccessLog? = nil, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false
     ) {
+        self.policyAPI = PolicyAPI(admin: policyAdmin)
         self.access = access
+        self.accessLog = accessLog
         self.scheme = configuration.tls.isEnabled && !plainHTTP ? "https" : "http"
         self.engine = engine
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
@@ -43,17 +60,31 @@ public struct LarderResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let started = ContinuousClock.now
+        let arrived = accessLog == nil ? nil : Date()
+        var facts = RequestFacts()
         let answer: EngineResponse
         do {
-            answer = try await route(request)
+            answer = try await route(request, facts: &facts)
         } catch {
             answer = .error(error)
         }
         logAccess(request, answer, since: started)
         if answer.reusable != nil, let fastHits, let target = request.head.path {
-            fastHits.keep(answer, target: target, serverName: Self.serverName)
+            fastHits.keep(answer, target: target, serverName: Self.serverName, ecosystem: facts.ecosystem, package: facts.package)
         }
-        return Self.response(answer)
+        guard let accessLog, let arrived else { return Self.response(answer) }
+        let entry = AccessLogEntry(
+            time: arrived, client: context.remoteAddress?.hostText, token: facts.token, method: request.method.rawValue, path: String(request.head.path?.prefix(1000) ?? ""),
+            ecosystem: facts.ecosystem, package: facts.package, cache: answer.headers.first(where: { $0.0 == "X-Larder-Cache" })?.1, status: answer.status, bytes: 0,
+            milliseconds: 0)
+        return Self.response(answer) { bytes, cut in
+            let elapsed = ContinuousClock.now - started
+            var entry = entry
+            entry.bytes = bytes
+            entry.cut = cut
+            entry.milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            accessLog.record(entry)
+        }
     }
 
     /// One structured line per request: at `info` when upstream was involved or the request
@@ -75,7 +106,7 @@ public struct LarderResponder: HTTPResponder {
         ])
     }
 
-    private func route(_ request: Request) async throws(LarderError) -> EngineResponse {
+    private func route(_ request: Request, facts: inout RequestFacts) async throws(LarderError) -> EngineResponse {
         let target = request.head.path ?? "/"
         if engine.upstream.isLoop(via: request.headers[.via]) {
             throw LarderError(
@@ -88,6 +119,7 @@ public struct LarderResponder: HTTPResponder {
         let token: AccessToken?
         do {
             token = try await access.authorize(authorization: request.headers[.authorization], needs: Self.neededRole(path, method: method))
+            facts.token = token?.name
         } catch {
             guard let mount = path.segments.first, let adapter = adapters[mount] else { throw error }
             var error = error
@@ -105,6 +137,11 @@ public struct LarderResponder: HTTPResponder {
             return try await stats()
         case "openapi.json" where path.segments.count == 1:
             return EngineResponse(status: 200, headers: [("Content-Type", "application/json")], body: .buffer(ByteBuffer(string: OpenAPIDocument.json)))
+        case "api" where path.segments.count >= 2 && (PolicyAPI.collections[path.segments[1]] != nil || path.segments[1] == "audit"):
+            try path.requireNoEncodedSlash()
+            return try await policyAPI.respond(
+                method: method, segments: Array(path.segments.dropFirst()), query: query,
+                body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody), actor: token?.name ?? "anonymous")
         case "api" where path.segments.count >= 2 && path.segments[1] == "mirror":
             guard let mirrorAPI else {
                 throw LarderError.notFound("the mirror API is off: enable it with mirror_api: true (LARDER_MIRROR_API=true or --mirror-api true)")
@@ -116,14 +153,14 @@ public struct LarderResponder: HTTPResponder {
                 throw LarderError.notFound("Larder has no /.well-known/\(path.segments[1].prefix(100))")
             }
             do {
-                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token))
+                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token), facts: &facts)
             } catch {
                 return adapter.errorResponse(error)
             }
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
             do {
-                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token))
+                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token), facts: &facts)
             } catch {
                 return adapter.errorResponse(error)
             }
@@ -133,14 +170,16 @@ public struct LarderResponder: HTTPResponder {
         }
     }
 
-    /// The role a request needs: none for `/health` and `/openapi.json`, `write` for changing
-    /// mirror jobs, `read` for everything else (packages, `/stats`, reading jobs).
+    /// The role a request needs: none for `/health` and `/openapi.json`, `admin` for changing
+    /// blocks and revocations, `write` for changing mirror jobs and declarations, `read` for
+    /// everything else (packages, `/stats`, reading jobs and rules).
     static func neededRole(_ path: RequestPath, method: ClientRequest.Method) -> AccessRole? {
         switch path.segments.first {
         case "health" where path.segments.count == 1, "openapi.json" where path.segments.count == 1: return nil
         // The token exchange checks the credentials it is given itself.
         case "auth" where path.segments == ["auth", "token"]: return nil
-        case "api" where method != .get && method != .head: return .write
+        case "api" where method != .get && method != .head:
+            return path.segments.count >= 2 && ["blocks", "revocations"].contains(path.segments[1]) ? .admin : .write
         default: return .read
         }
     }
@@ -167,7 +206,10 @@ public struct LarderResponder: HTTPResponder {
 
     /// Hands a request under `adapter`'s mount point to the adapter and the engine; `populate`
     /// says whether its cache misses are stored.
-    private func serve(_ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method, populate: Bool) async throws(LarderError) -> EngineResponse {
+    private func serve(
+        _ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method, populate: Bool, facts: inout RequestFacts
+    ) async throws(LarderError) -> EngineResponse {
+        facts.ecosystem = adapter.ecosystem
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let limit = configuration.maxRequestBody
@@ -186,7 +228,10 @@ public struct LarderResponder: HTTPResponder {
         }
         switch resolution {
         case .response(let response): return response
-        case .route(let route): return try await engine.serve(route, request: clientRequest)
+        case .route(let route):
+            facts.ecosystem = route.ecosystem
+            facts.package = route.package
+            return try await engine.serve(route, request: clientRequest)
         }
     }
 
@@ -235,8 +280,9 @@ public struct LarderResponder: HTTPResponder {
         return (String(target[..<q]), String(target[target.index(after: q)...]))
     }
 
-    /// Converts the engine's answer into a Hummingbird response.
-    static func response(_ answer: EngineResponse) -> Response {
+    /// Converts the engine's answer into a Hummingbird response; `sent`, if given, learns the
+    /// body bytes sent and whether a streamed body was cut short, once the body is done.
+    static func response(_ answer: EngineResponse, sent: (@Sendable (Int, Bool) -> Void)? = nil) -> Response {
         var fields = HTTPFields()
         for (name, value) in answer.headers {
             if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
@@ -244,13 +290,31 @@ public struct LarderResponder: HTTPResponder {
         let status = HTTPResponse.Status(code: answer.status)
         switch answer.body {
         case .empty:
+            sent?(0, false)
             return Response(status: status, headers: fields, body: ResponseBody())
         case .buffer(let buffer):
+            sent?(buffer.readableBytes, false)
             return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
         case .stream(let chunks):
+            guard let sent else {
+                return Response(status: status, headers: fields, body: ResponseBody { writer in
+                    for try await chunk in chunks { try await writer.write(chunk) }
+                    try await writer.finish(nil)
+                })
+            }
             return Response(status: status, headers: fields, body: ResponseBody { writer in
-                for try await chunk in chunks { try await writer.write(chunk) }
-                try await writer.finish(nil)
+                var bytes = 0
+                do {
+                    for try await chunk in chunks {
+                        try await writer.write(chunk)
+                        bytes += chunk.readableBytes
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    sent(bytes, true)
+                    throw error
+                }
+                sent(bytes, false)
             })
         }
     }

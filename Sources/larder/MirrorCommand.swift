@@ -65,6 +65,7 @@ struct MirrorCommand: AsyncParsableCommand {
         }
 
         let stack = try LarderStack(configuration: configuration, logger: Logger(label: "larder"))
+        try await stack.loadRules()
         let output = MirrorOutput(terminal: isatty(STDOUT_FILENO) == 1)
         let planner = MirrorPlanner(engine: stack.engine, catalogs: stack.catalogs)
         if dryRun {

@@ -50,6 +50,10 @@ struct SettingsOptions: ParsableArguments {
     var metadataMemoryMB: String?
     @Option(name: .customLong("anonymous"), help: "What requests without a token may do: read or none (default: read on a loopback listener, none elsewhere).")
     var anonymous: String?
+    @Option(name: .customLong("access-log"), help: "A file to append one JSON line per request to, or - for standard output (default none).")
+    var accessLog: String?
+    @Option(name: .customLong("mode"), help: "Which packages may enter: open or declared-only (default open).")
+    var mode: String?
     @Option(name: .customLong("populate"), help: "Whose cache misses are stored: anyone or writers (default anyone).")
     var populate: String?
     @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
@@ -73,7 +77,7 @@ struct SettingsOptions: ParsableArguments {
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("max-connections", maxConnections), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("anonymous", anonymous), ("populate", populate), ("mirror-api", mirrorAPI), ("mirror-platforms", mirrorPlatforms), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("anonymous", anonymous), ("populate", populate), ("mode", mode), ("access-log", accessLog), ("mirror-api", mirrorAPI), ("mirror-platforms", mirrorPlatforms), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
             ("tls-cert", tlsCert), ("tls-key", tlsKey), ("http-listen", httpListen),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }

@@ -131,15 +131,16 @@ extension Engine {
         // A whole small artifact without a hit check answers this request target the same way
         // for as long as its entry stays: the server may keep the answer and send it again.
         if status == 200, request.method == .get, route.hitCheck == nil, case .buffer = body {
-            response.reusable = ReusableHit(key: entry.key, digest: entry.digest, ecosystem: entry.ecosystem)
+            response.reusable = ReusableHit(key: entry.key, digest: entry.digest, ecosystem: entry.ecosystem, policyGeneration: policy?.generation ?? 0)
         }
         return response
     }
 
     /// Whether a reusable answer is still what the engine would send: its entry is the one in
-    /// memory (an entry dropped, replaced or quarantined is not). One lookup in memory.
+    /// memory (an entry dropped, replaced or quarantined is not), and the package rules have not
+    /// changed since it was allowed. One lookup in memory.
     public func isCurrent(_ hit: ReusableHit) -> Bool {
-        entries.get(hit.key)?.digest == hit.digest
+        entries.get(hit.key)?.digest == hit.digest && (policy?.generation ?? 0) == hit.policyGeneration
     }
 
     /// Counts a hit answered by the server's fast path with a reusable answer of `bytes`.

@@ -24,7 +24,8 @@ extension Engine {
     /// without reading it: the mirror caches documents clients will read offline.
     @discardableResult
     public func ensureMetadata(_ route: Route) async throws -> CacheEntry {
-        try await metadataEntry(route).0
+        try checkPolicy(route)
+        return try await metadataEntry(route).0
     }
 
     /// Runs `body` holding the share of the metadata memory budget a document of `size` bytes

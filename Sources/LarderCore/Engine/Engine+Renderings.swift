@@ -25,11 +25,15 @@ extension Engine {
     /// the work), stored as a blob and served from the store like an artifact, from memory when
     /// small. Nil when a blob it needs vanished (the caller asks again).
     func storedRendering(_ route: Route, presenter: MetadataPresenter, document: CacheEntry, provenance: MetadataDocument.Provenance, gzip: Bool) async throws -> CacheEntry? {
-        let key = Self.renderingPrefix(route.key) + document.digest + "\u{1}" + presenter.variant
+        var key = Self.renderingPrefix(route.key) + document.digest + "\u{1}" + presenter.variant
+        let versions = versionFilter(route)
+        if let versions { key += "\u{1}" + versions.stamp }
         let plain = try await renderOnce(key, documentKey: route.key, document: document) {
             try await self.withMetadataMemory(document.size, factor: route.parseMemoryFactor) {
                 guard let body = try await self.smallBlob(document) else { return nil }
-                let made = try presenter.render(MetadataDocument(body, of: document, provenance: provenance))
+                var source = MetadataDocument(body, of: document, provenance: provenance)
+                if let versions { source.versions = versions.filter }
+                let made = try presenter.render(source)
                 return (made.body, made.contentType, [:])
             }
         }
@@ -46,6 +50,13 @@ extension Engine {
                 }
             }
         }
+    }
+
+    /// The versions a rendering of `route`'s document may list, and the policy stamp its key
+    /// carries (a rendering is made once per stamp); nil when no policy applies.
+    private func versionFilter(_ route: Route) -> (filter: VersionFilter, stamp: String)? {
+        guard let policy, let name = route.package?.name else { return nil }
+        return (policy.versionFilter(ecosystem: route.ecosystem, name: name), "policy=" + policy.stamp(ecosystem: route.ecosystem, name: name))
     }
 
     /// The entry stored under `key`, or the one `make` produces, stored; one `make` per key at a

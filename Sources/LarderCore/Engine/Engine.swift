@@ -16,6 +16,8 @@ public final class Engine: Sendable {
     let logger: Logger
     /// Live counters.
     public let stats = Stats()
+    /// The package rules every route naming its package is checked against; nil allows all.
+    public let policy: (any PackagePolicy)?
 
     /// Entries by key, so a hit needs no database query.
     let entries: LRUCache<String, CacheEntry>
@@ -37,7 +39,10 @@ public final class Engine: Sendable {
 
     /// Creates an engine over an index, a blob store and an upstream client, and removes any
     /// staging files a crash left behind.
-    public init(index: any CacheIndex, blobs: any BlobStore, upstream: UpstreamClient, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger = Logger(label: "larder.engine")) {
+    public init(index: any CacheIndex, blobs: any BlobStore, upstream: UpstreamClient, configuration: EngineConfiguration = EngineConfiguration(), logger: Logger = Logger(label: "larder.engine"),
+        policy: (any PackagePolicy)? = nil
+    ) {
+        self.policy = policy
         self.index = index
         self.blobs = blobs
         self.upstream = upstream
@@ -61,6 +66,7 @@ public final class Engine: Sendable {
     /// in its protocol's error format.
     public func serve(_ route: Route, request: ClientRequest) async throws(LarderError) -> EngineResponse {
         do {
+            try checkPolicy(route)
             switch route.kind {
             case .artifact: return try await serveArtifact(route, request: request)
             case .metadata: return try await serveMetadata(route, request: request)
@@ -72,6 +78,15 @@ public final class Engine: Sendable {
                 logger.warning("request failed", metadata: ["key": "\(route.key)", "status": "\(mapped.status)", "error": "\(mapped.message)"])
             }
             throw mapped
+        }
+    }
+
+    /// Refuses a route whose package (or version) the package rules do not allow, with the
+    /// rule's reason (403).
+    public func checkPolicy(_ route: Route) throws(LarderError) {
+        guard let policy, let package = route.package else { return }
+        if case .refused(let reason) = policy.verdict(ecosystem: route.ecosystem, package: package) {
+            throw LarderError(.forbidden, reason)
         }
     }
 
@@ -91,6 +106,15 @@ public final class Engine: Sendable {
 
     /// Forgets `entry` (from memory, and from the index if it still points at the same blob) and
     /// deletes its blob when nothing else refers to it.
+    /// Removes the entry stored under `key` and its blob when nothing else refers to it (a
+    /// revoked version purged); returns the removed entry, nil when nothing was stored.
+    public func purge(key: String) async throws -> CacheEntry? {
+        guard let entry = try await lookup(key) else { return nil }
+        hot.remove(entry.digest)
+        await discard(entry)
+        return entry
+    }
+
     func discard(_ entry: CacheEntry) async {
         entries.remove(entry.key)
         do {
@@ -165,26 +189,38 @@ public final class Engine: Sendable {
 
     // MARK: Statistics
 
-    /// Persisted and live counters per ecosystem.
+    /// Persisted and live counters per ecosystem, each counted once: the index and the live
+    /// counters are read within one flush epoch (a read that a flush overlaps is repeated).
     public func currentStats() async throws -> [String: EcosystemStats] {
-        var totals = try await index.stats()
-        for (ecosystem, live) in stats.snapshot() {
-            var merged = live
-            merged.objects = 0
-            merged.storedBytes = 0
-            totals[ecosystem, default: EcosystemStats()].add(merged)
+        for attempt in 0..<200 {
+            let before = stats.flushState
+            if before.underWay, attempt < 199 {
+                try await Task.sleep(for: .milliseconds(5))
+                continue
+            }
+            var totals = try await index.stats()
+            let live = stats.snapshot()
+            if stats.flushState.epoch != before.epoch, attempt < 199 { continue }
+            for (ecosystem, counters) in live {
+                var merged = counters
+                merged.objects = 0
+                merged.storedBytes = 0
+                totals[ecosystem, default: EcosystemStats()].add(merged)
+            }
+            return totals
         }
-        return totals
+        return try await index.stats()
     }
 
     /// Writes live counters to the index.
     public func flushStats() async {
         let drained = stats.drain()
-        guard !drained.isEmpty else { return }
+        guard !drained.isEmpty else { return stats.finishFlush() }
         do {
             try await index.addCounters(drained)
+            stats.finishFlush()
         } catch {
-            stats.restore(drained)
+            stats.finishFlush(restoring: drained)
             logger.warning("could not write statistics to the index", metadata: ["error": "\(error)"])
         }
     }

@@ -52,12 +52,15 @@ public struct ReusableHit: Sendable, Equatable {
     public var digest: String
     /// The ecosystem, for the counters.
     public var ecosystem: String
+    /// The package policy's generation when the answer was allowed.
+    public var policyGeneration: Int64
 
     /// Creates a reusable-hit description.
-    public init(key: String, digest: String, ecosystem: String) {
+    public init(key: String, digest: String, ecosystem: String, policyGeneration: Int64 = 0) {
         self.key = key
         self.digest = digest
         self.ecosystem = ecosystem
+        self.policyGeneration = policyGeneration
     }
 }
 

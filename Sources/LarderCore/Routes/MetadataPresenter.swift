@@ -44,6 +44,9 @@ public struct MetadataDocument: Sendable {
     public var isStale: Bool
     /// How the engine obtained it.
     public var provenance: Provenance
+    /// The versions of the document's package a rendering may list, by the package rules:
+    /// presenters leave the others out (and move pointers such as `latest` off them).
+    public var versions: VersionFilter = .everything
 
     /// How a document was obtained.
     public enum Provenance: Sendable, Equatable {

@@ -19,6 +19,10 @@ public protocol PackageCatalog: Sendable {
     /// Artifacts a client needs besides a selected release's own to install it offline (Maven's
     /// parent POMs); none by default.
     func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact]
+    /// The package's name as the ecosystem's routes give it in `Route.package` (namespace and
+    /// name joined by `/`, normalised as the registry does), so that package rules match
+    /// requests. The default joins them as they are.
+    func routeName(of package: CatalogPackage) -> String
 }
 
 extension PackageCatalog {
@@ -28,6 +32,8 @@ extension PackageCatalog {
     }
 
     public func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact] { [] }
+
+    public func routeName(of package: CatalogPackage) -> String { package.namespace.map { "\($0)/\(package.name)" } ?? package.name }
 }
 
 /// A set of versions, as an ecosystem's range syntax describes it.

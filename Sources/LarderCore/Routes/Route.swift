@@ -19,6 +19,9 @@ public struct Route: Sendable {
     public var ecosystem: String
     /// The cache key; unique across ecosystems (adapters prefix it with their ecosystem).
     public var key: String
+    /// The package (and version) the request is about, where the adapter knows it: named in
+    /// access log lines, and what policy rules are checked against.
+    public var package: PackageRef?
     /// How the entry is cached.
     public var kind: Kind
     /// Resolves, on a miss, where the entry may come from: tried in order, a 404 or an
@@ -72,6 +75,7 @@ public struct Route: Sendable {
         ecosystem: String,
         key: String,
         kind: Kind,
+        package: PackageRef? = nil,
         contentType: String? = nil,
         presenter: MetadataPresenter? = nil,
         sources: @escaping @Sendable () async throws -> [Source]
@@ -79,6 +83,7 @@ public struct Route: Sendable {
         self.ecosystem = ecosystem
         self.key = key
         self.kind = kind
+        self.package = package
         self.contentType = contentType
         self.presenter = presenter
         self.sources = sources

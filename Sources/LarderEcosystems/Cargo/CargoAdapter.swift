@@ -65,7 +65,7 @@ public struct CargoAdapter: Ecosystem {
     public func indexRoute(_ crate: String) throws -> Route {
         let upstreams = try configuredUpstreams()
         let path = "/" + CargoIndex.path(of: crate)
-        var route = Route(ecosystem: ecosystem, key: "cargo/index/\(crate)", kind: .metadata) {
+        var route = Route(ecosystem: ecosystem, key: "cargo/index/\(crate)", kind: .metadata, package: PackageRef(crate)) {
             upstreams.map { $0.source(path: path) }
         }
         route.validate = { body, _ in _ = try CargoIndex.entries(body, crate: crate) }
@@ -103,7 +103,7 @@ public struct CargoAdapter: Ecosystem {
         let upstreams = try configuredUpstreams()
         let crate = name.lowercased()
         let index = try indexRoute(crate)
-        return Route(ecosystem: ecosystem, key: "cargo/crate/\(crate)/\(version)", kind: .artifact, contentType: "application/x-tar") {
+        return Route(ecosystem: ecosystem, key: "cargo/crate/\(crate)/\(version)", kind: .artifact, package: PackageRef(crate, version: version), contentType: "application/x-tar") {
             let (entries, upstreamID) = try await engine.withMetadata(index) { document in
                 (try CargoIndex.entries(document.body, crate: crate), document.entry.upstream)
             }

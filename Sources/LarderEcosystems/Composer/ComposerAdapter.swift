@@ -89,7 +89,7 @@ public struct ComposerAdapter: Ecosystem {
         let file = package + (dev ? "~dev" : "")
         let adapter = self
         let distBase = "\(baseURL)/\(mount)/dists/\(package)"
-        var route = Route(ecosystem: ecosystem, key: "composer/p2/\(file)", kind: .metadata, presenter: MetadataPresenter(variant: baseURL) { document in
+        var route = Route(ecosystem: ecosystem, key: "composer/p2/\(file)", kind: .metadata, package: PackageRef(package), presenter: MetadataPresenter(variant: baseURL) { document in
             Presentation(body: try ComposerMetadata.rendered(document.body, package: package, distBase: distBase), contentType: "application/json")
         }) {
             var sources: [Source] = []
@@ -112,7 +112,7 @@ public struct ComposerAdapter: Ecosystem {
         }
         let dev = version.hasPrefix("dev-") || version.hasSuffix("-dev")
         let metadata = try metadataRoute(package, dev: dev, baseURL: "", engine: engine)
-        return Route(ecosystem: ecosystem, key: "composer/dists/\(package)/\(version)/\(file)", kind: .artifact, contentType: "application/octet-stream") {
+        return Route(ecosystem: ecosystem, key: "composer/dists/\(package)/\(version)/\(file)", kind: .artifact, package: PackageRef(package, version: version), contentType: "application/octet-stream") {
             let found = try await engine.withMetadata(metadata) { document -> (url: String, shasum: String?, upstream: String?)? in
                 let versions = try ComposerMetadata.versions(document.body, package: package)
                 guard let entry = versions.first(where: { $0["version"] as? String == version && ComposerMetadata.distFile($0) == file }),

@@ -6,6 +6,9 @@ public import LarderCore
 /// configured. Each version's `.deb` comes with the suite's `InRelease`, `Release`,
 /// `Release.gpg` and the index files of the architecture, so `apt-get update` works offline.
 extension DebianAdapter: PackageCatalog {
+    /// Pool files name the package without the vendor (the Package URL's namespace).
+    public func routeName(of package: CatalogPackage) -> String { package.name }
+
     /// The archive, suite and architectures a package URL names.
     func target(_ package: CatalogPackage) throws -> (upstream: Upstream, suite: String, architectures: [String]) {
         let upstream: Upstream

@@ -60,6 +60,18 @@ public struct DebianAdapter: Ecosystem {
         return upstream
     }
 
+    /// The package and version a pool file (`…/<name>_<version>_<arch>.deb`, `…/<name>_<version>.dsc`,
+    /// `…/<name>_<upstream version>.orig.tar.gz`) belongs to; the version's epoch is not in file names.
+    static func package(ofPoolFile path: String) -> PackageRef? {
+        let parts = (path.split(separator: "/").last ?? "").split(separator: "_")
+        guard parts.count >= 2, !parts[0].isEmpty else { return nil }
+        var version = String(parts[1])
+        if parts.count == 2, let dot = version.range(of: ".orig.") ?? version.range(of: ".debian.") ?? version.range(of: ".dsc") ?? version.range(of: ".tar.") {
+            version = String(version[..<dot.lowerBound])
+        }
+        return PackageRef(String(parts[0]), version: version)
+    }
+
     /// The key of `path` (relative to the archive's base URL) in `upstream`'s archive.
     func key(_ upstream: Upstream, _ path: String) -> String { "debian/\(Self.name(of: upstream))/\(path)" }
 
@@ -100,7 +112,7 @@ public struct DebianAdapter: Ecosystem {
     /// archive's suites lists for it (the suites whose `Release` Larder holds; `apt-get update`
     /// through Larder stores them).
     func poolRoute(_ upstream: Upstream, path: String, engine: Engine) -> Route {
-        Route(ecosystem: ecosystem, key: key(upstream, path), kind: .artifact, contentType: "application/octet-stream") {
+        Route(ecosystem: ecosystem, key: key(upstream, path), kind: .artifact, package: Self.package(ofPoolFile: path), contentType: "application/octet-stream") {
             guard let integrity = try await poolIntegrity(upstream, path: path, engine: engine) else {
                 throw LarderError.notFound(
                     "no index of a suite of archive \(Self.name(of: upstream)) that Larder holds lists \(path.prefix(200)); run apt-get update through Larder first (or larder mirror the package)")

@@ -64,7 +64,7 @@ public struct FilesAdapter: Ecosystem {
         }
         let required = pinned ?? declaredSHA256
         let promise = required.flatMap { Integrity(algorithm: .sha256, hex: $0) } ?? integrity
-        var route = Route(ecosystem: ecosystem, key: "files/\(name)/\(path)", kind: .artifact) {
+        var route = Route(ecosystem: ecosystem, key: "files/\(name)/\(path)", kind: .artifact, package: PackageRef("\(name)/\(path)")) {
             [upstream.source(path: "/" + path, integrity: promise)]
         }
         route.declaredSHA256 = required

@@ -79,7 +79,8 @@ public struct GoAdapter: Ecosystem {
         let module = try modulePath(segments)
         let path = "/\(module)/\(file)"
         let isList = file == "@v/list"
-        var route = Route(ecosystem: ecosystem, key: "go/\(module)/\(file)", kind: .metadata, contentType: isList ? "text/plain; charset=utf-8" : "application/json") {
+        let version = file.hasPrefix("@v/") && file.hasSuffix(".info") ? String(file.dropFirst(3).dropLast(5)) : nil
+        var route = Route(ecosystem: ecosystem, key: "go/\(module)/\(file)", kind: .metadata, package: PackageRef("\(module)", version: version), contentType: isList ? "text/plain; charset=utf-8" : "application/json") {
             upstreams.map { $0.source(path: path) }
         }
         route.validate = { body, _ in
@@ -96,7 +97,7 @@ public struct GoAdapter: Ecosystem {
         let ext = file == .zip ? "zip" : "mod"
         let path = "/\(module)/@v/\(version).\(ext)"
         let adapter = self
-        return Route(ecosystem: ecosystem, key: "go/\(module)/@v/\(version).\(ext)", kind: .artifact, contentType: file == .zip ? "application/zip" : "text/plain; charset=utf-8") {
+        return Route(ecosystem: ecosystem, key: "go/\(module)/@v/\(version).\(ext)", kind: .artifact, package: PackageRef("\(module)", version: version), contentType: file == .zip ? "application/zip" : "text/plain; charset=utf-8") {
             upstreams.map { upstream in
                 let unescaped = GoModulePath.unescape(module)
                 let verifier = GoChecksumVerifier(file: file, module: unescaped, version: GoModulePath.unescape(version)) {

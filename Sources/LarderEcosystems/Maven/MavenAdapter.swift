@@ -40,12 +40,12 @@ public struct MavenAdapter: Ecosystem {
         let upstreams = try configuredUpstreams()
         var route: Route
         if let (_, algorithm) = path.checksumOf {
-            route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .artifact, contentType: "text/plain") {
+            route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .artifact, package: path.package, contentType: "text/plain") {
                 upstreams.map { Source(request: $0.request(path: path.urlPath), verifier: ChecksumFileVerifier(algorithm: algorithm)) }
             }
         } else {
             let client = engine.upstream
-            route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .artifact, contentType: Self.contentType(of: path.fileName)) {
+            route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .artifact, package: path.package, contentType: Self.contentType(of: path.fileName)) {
                 upstreams.map { Source(request: $0.request(path: path.urlPath), verifier: MavenChecksumVerifier(client: client, upstream: $0, path: path)) }
             }
         }
@@ -67,7 +67,7 @@ public struct MavenAdapter: Ecosystem {
         if let (document, algorithm) = path.checksumOf {
             return checksumOfDocument(document, algorithm: algorithm, upstreams: upstreams)
         }
-        var route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .metadata) {
+        var route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .metadata, package: path.package) {
             upstreams.map { $0.source(path: path.urlPath) }
         }
         if path.fileName.hasPrefix("maven-metadata") { route.validate = { body, _ in try MavenXML.validateMetadata(body) } }
@@ -80,7 +80,7 @@ public struct MavenAdapter: Ecosystem {
         let presenter = MetadataPresenter(variant: "checksum:\(algorithm.rawValue)") { stored in
             Presentation(body: ByteBuffer(string: Self.digest(stored.body, algorithm)), contentType: "text/plain")
         }
-        return Route(ecosystem: ecosystem, key: "maven/\(document)", kind: .metadata, presenter: presenter) {
+        return Route(ecosystem: ecosystem, key: "maven/\(document)", kind: .metadata, package: document.package, presenter: presenter) {
             upstreams.map { $0.source(path: document.urlPath) }
         }
     }

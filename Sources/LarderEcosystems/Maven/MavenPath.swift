@@ -31,6 +31,23 @@ struct MavenPath: Sendable, Equatable, CustomStringConvertible {
     var description: String { segments.joined(separator: "/") }
     var fileName: String { segments.last! }
 
+    /// The package (`group/artifact`) and version the file belongs to, by the repository
+    /// layout (`group/as/dirs/artifact/version/file`, `…/artifact/maven-metadata.xml`); a
+    /// checksum belongs to its file's package.
+    var package: PackageRef? {
+        if let (file, _) = checksumOf { return file.package }
+        let n = segments.count
+        if fileName.hasPrefix("maven-metadata") {
+            guard n >= 3 else { return nil }
+            if segments[n - 2].hasSuffix("-SNAPSHOT"), n >= 4 {
+                return PackageRef(segments[..<(n - 3)].joined(separator: ".") + "/" + segments[n - 3], version: segments[n - 2])
+            }
+            return PackageRef(segments[..<(n - 2)].joined(separator: ".") + "/" + segments[n - 2])
+        }
+        guard n >= 4 else { return nil }
+        return PackageRef(segments[..<(n - 3)].joined(separator: ".") + "/" + segments[n - 3], version: segments[n - 2])
+    }
+
     /// When the file is a checksum file: the path of the file it describes, and the algorithm.
     var checksumOf: (path: MavenPath, algorithm: Integrity.Algorithm)? {
         for (ext, algorithm) in Self.checksumExtensions where fileName.hasSuffix("." + ext) && fileName.count > ext.count + 1 {

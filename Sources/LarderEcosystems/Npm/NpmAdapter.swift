@@ -97,11 +97,11 @@ public struct NpmAdapter: Ecosystem {
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
         let presenter = MetadataPresenter(variant: "\(type)|\(baseURL)") { document in
             // Upstreams that ignore the abbreviated Accept send the full document: it is cut down.
-            let body = try Packument(document.body, source: document.sourceURL).rendered(tarballBase: tarballBase, abbreviated: abbreviated)
+            let body = try Packument(document.body, source: document.sourceURL).rendered(tarballBase: tarballBase, abbreviated: abbreviated, versions: document.versions)
             return Presentation(body: body, contentType: type)
         }
         let accept = abbreviated ? "\(Packument.abbreviatedType); q=1.0, application/json; q=0.8, */*" : "application/json"
-        var route = Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, presenter: presenter) {
+        var route = Route(ecosystem: ecosystem, key: "npm/\(abbreviated ? "packument-abbrev" : "packument")/\(name)", kind: .metadata, package: PackageRef(name.description), presenter: presenter) {
             upstreams.map { $0.source(path: "/\(name.urlPath)", headers: [("Accept", accept)]) }
         }
         route.validate = { body, _ in try Packument(body, source: "the answer").validate(name: name.description) }
@@ -134,7 +134,7 @@ public struct NpmAdapter: Ecosystem {
         let upstreams = try configuredUpstreams()
         let abbreviated = try packumentRoute(name, abbreviated: true, baseURL: "")
         let full = try packumentRoute(name, abbreviated: false, baseURL: "")
-        return Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact, contentType: "application/octet-stream") {
+        return Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact, package: PackageRef(name.description, version: name.version(ofTarball: filename)), contentType: "application/octet-stream") {
             var firstError: (any Error)?
             for route in [abbreviated, full] {
                 do {

@@ -29,6 +29,12 @@ public struct NpmPackageName: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `@scope/name` or `name`.
+    /// The version a tarball's file name (`<name>-<version>.tgz`) carries, if it has that form.
+    public func version(ofTarball filename: String) -> String? {
+        guard filename.hasPrefix(name + "-"), filename.hasSuffix(".tgz"), filename.count > name.count + 5 else { return nil }
+        return String(filename.dropFirst(name.count + 1).dropLast(4))
+    }
+
     public var description: String { scope.map { "@\($0)/\(name)" } ?? name }
 
     /// The form used in registry URLs: the scope's slash encoded (`@scope%2fname`).

@@ -30,6 +30,9 @@ public enum NpmSemver {
 
         var release: (Int, Int, Int) { (major, minor, patch) }
 
+        /// Whether it is a release (no pre-release part).
+        public var isStable: Bool { prerelease.isEmpty }
+
         public static func < (l: Version, r: Version) -> Bool {
             if l.release != r.release { return l.release < r.release }
             // Same major.minor.patch: a pre-release comes before the release.

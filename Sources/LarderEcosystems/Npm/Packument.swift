@@ -142,7 +142,14 @@ public struct Packument: Sendable {
     /// `dist-tags` and, for each version, the fields installing needs, with `hasInstallScript`
     /// set when the version has an install, preinstall or postinstall script. An abbreviated
     /// document stays as it is.
-    public func rendered(tarballBase: String, abbreviated: Bool) throws -> ByteBuffer {
+    ///
+    /// With `versions`, versions it does not allow are left out (from `versions` and `time`),
+    /// and each `dist-tags` entry naming one moves to the newest allowed version (a stable one
+    /// for a tag that named a stable version), or goes when none is allowed.
+    public func rendered(tarballBase: String, abbreviated: Bool, versions allowed: VersionFilter = .everything) throws -> ByteBuffer {
+        let listed = allowed.allowsEverything ? [] : try releases().map(\.version)
+        let hidden = Set(listed.filter { !allowed.allows($0) })
+        let tags = hidden.isEmpty ? nil : Self.retargetedTags(listed.filter { !hidden.contains($0) })
         var out = JSONOutput(capacity: abbreviated ? body.readableBytes / 8 : body.readableBytes + body.readableBytes / 16)
         try scan { s in
             var top = try s.beginObject()
@@ -153,7 +160,22 @@ public struct Packument: Sendable {
             while let key = try s.nextMember(&top) {
                 if key == "versions", s.atObject() {
                     out.key(key, first: &first)
-                    try Self.renderVersions(&s, into: &out, tarballBase: tarballBase, abbreviated: abbreviated)
+                    try Self.renderVersions(&s, into: &out, tarballBase: tarballBase, abbreviated: abbreviated, hidden: hidden)
+                } else if key == "dist-tags", s.atObject(), let tags {
+                    out.key(key, first: &first)
+                    try Self.renderTags(&s, into: &out, hidden: hidden, retarget: tags)
+                } else if key == "time", s.atObject(), !abbreviated, !hidden.isEmpty {
+                    out.key(key, first: &first)
+                    var time = try s.beginObject()
+                    out.raw("{")
+                    var firstTime = true
+                    while let field = try s.nextMember(&time) {
+                        let value = try s.skipValue()
+                        guard !hidden.contains(field) else { continue }
+                        out.key(field, first: &firstTime)
+                        out.raw(s.slice(value))
+                    }
+                    out.raw("}")
                 } else if !abbreviated || ["name", "dist-tags", "modified"].contains(key) {
                     if key == "modified" { sawModified = true }
                     out.key(key, first: &first)
@@ -189,11 +211,41 @@ public struct Packument: Sendable {
     /// The scripts that make a version's `hasInstallScript` true.
     static let installScripts: Set<String> = ["preinstall", "install", "postinstall"]
 
-    private static func renderVersions(_ s: inout JSONScanner, into out: inout JSONOutput, tarballBase: String, abbreviated: Bool) throws {
+    /// Where tags naming a hidden version go: the newest allowed stable version (for tags that
+    /// named a stable one) and the newest allowed version of any kind; by semver order, versions
+    /// that are not semver last.
+    private static func retargetedTags(_ allowed: [String]) -> (stable: String?, any: String?) {
+        let parsed = allowed.compactMap { text in NpmSemver.Version(text).map { (text, $0) } }.sorted { $0.1 < $1.1 }
+        return (parsed.last { $0.1.isStable }?.0, parsed.last?.0)
+    }
+
+    /// Copies `dist-tags`, moving tags that name a hidden version.
+    private static func renderTags(_ s: inout JSONScanner, into out: inout JSONOutput, hidden: Set<String>, retarget: (stable: String?, any: String?)) throws {
+        var tags = try s.beginObject()
+        out.raw("{")
+        var first = true
+        while let tag = try s.nextMember(&tags) {
+            guard let version = try s.stringValue() else { continue }
+            var target: String? = version
+            if hidden.contains(version) {
+                target = NpmSemver.Version(version)?.isStable == false ? retarget.any : retarget.stable ?? retarget.any
+            }
+            guard let target else { continue }
+            out.key(tag, first: &first)
+            out.string(target)
+        }
+        out.raw("}")
+    }
+
+    private static func renderVersions(_ s: inout JSONScanner, into out: inout JSONOutput, tarballBase: String, abbreviated: Bool, hidden: Set<String>) throws {
         var versions = try s.beginObject()
         out.raw("{")
         var firstVersion = true
         while let version = try s.nextMember(&versions) {
+            if hidden.contains(version) {
+                try s.skipValue()
+                continue
+            }
             guard s.atObject() else {
                 // Not a version document: kept as it is in the full form, dropped from the abbreviated one.
                 let value = try s.skipValue()

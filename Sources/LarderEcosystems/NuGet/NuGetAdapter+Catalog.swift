@@ -2,6 +2,9 @@ import Foundation
 public import LarderCore
 
 extension NuGetAdapter: PackageCatalog {
+    /// The flat container names packages by their lower-cased id.
+    public func routeName(of package: CatalogPackage) -> String { package.name.lowercased() }
+
     /// What a restore reads: the service index and the package's version list.
     public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try serviceIndexRoute(mountURL: ""), try versionsRoute(try Self.id(package.name.lowercased()), engine: engine)]

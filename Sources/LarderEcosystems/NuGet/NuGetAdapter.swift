@@ -105,7 +105,7 @@ public struct NuGetAdapter: Ecosystem {
     public func versionsRoute(_ id: String, engine: Engine) throws -> Route {
         _ = try configuredUpstreams()
         let adapter = self
-        var route = Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/index.json", kind: .metadata, contentType: "application/json") {
+        var route = Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/index.json", kind: .metadata, package: PackageRef(id), contentType: "application/json") {
             try await adapter.flatSources("\(id)/index.json", engine: engine)
         }
         route.validate = { body, _ in _ = try NuGetDocuments.versions(body) }
@@ -116,7 +116,7 @@ public struct NuGetAdapter: Ecosystem {
     public func packageRoute(_ id: String, version: String, engine: Engine) throws -> Route {
         _ = try configuredUpstreams()
         let adapter = self
-        return Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).\(version).nupkg", kind: .artifact, contentType: "application/octet-stream") {
+        return Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).\(version).nupkg", kind: .artifact, package: PackageRef(id, version: version), contentType: "application/octet-stream") {
             try await adapter.flatSources("\(id)/\(version)/\(id).\(version).nupkg", engine: engine, verifier: NupkgVerifier(id: id))
         }
     }
@@ -125,7 +125,7 @@ public struct NuGetAdapter: Ecosystem {
     public func nuspecRoute(_ id: String, version: String, engine: Engine) throws -> Route {
         _ = try configuredUpstreams()
         let adapter = self
-        return Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).nuspec", kind: .artifact, contentType: "application/xml") {
+        return Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).nuspec", kind: .artifact, package: PackageRef(id, version: version), contentType: "application/xml") {
             try await adapter.flatSources("\(id)/\(version)/\(id).nuspec", engine: engine, verifier: NuspecVerifier())
         }
     }

@@ -153,7 +153,7 @@ public struct OCIAdapter: Ecosystem {
         let headers = [("Accept", Self.manifestTypes.joined(separator: ", "))]
         let path = "/v2/\(repository)/manifests/\(reference)"
         if let integrity = try OCIName.sha256(reference) {
-            var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)", kind: .artifact) {
+            var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)", kind: .artifact, package: PackageRef(repository, version: reference)) {
                 [upstream.source(path: path, headers: headers, integrity: integrity)]
             }
             route.headers = [("Docker-Content-Digest", reference)]
@@ -168,7 +168,7 @@ public struct OCIAdapter: Ecosystem {
                 "\(upstream.setting) serves images by digest only (digest_only: true): pull \(repository)@sha256:<digest> instead of the tag '\(reference.prefix(130))'",
                 code: "DENIED")
         }
-        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)", kind: .metadata) {
+        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/manifests/\(reference)", kind: .metadata, package: PackageRef(repository, version: reference)) {
             [upstream.source(path: path, headers: headers)]
         }
         route.storedHeaders = ["docker-content-digest"]
@@ -178,7 +178,7 @@ public struct OCIAdapter: Ecosystem {
 
     /// A blob: immutable, verified against its digest.
     func blobRoute(_ upstream: Upstream, _ repository: String, digest: String, integrity: Integrity) -> Route {
-        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/blobs/\(digest)", kind: .artifact, contentType: "application/octet-stream") {
+        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/blobs/\(digest)", kind: .artifact, package: PackageRef(repository), contentType: "application/octet-stream") {
             [upstream.source(path: "/v2/\(repository)/blobs/\(digest)", integrity: integrity)]
         }
         route.headers = [("Docker-Content-Digest", digest)]
@@ -200,7 +200,7 @@ public struct OCIAdapter: Ecosystem {
             }
         }
         let suffix = parameters.isEmpty ? "" : "?" + parameters.sorted().joined(separator: "&")
-        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/tags/list\(suffix)", kind: .metadata, contentType: "application/json") {
+        var route = Route(ecosystem: ecosystem, key: "\(keyPrefix(upstream, repository))/tags/list\(suffix)", kind: .metadata, package: PackageRef(repository), contentType: "application/json") {
             [upstream.source(path: "/v2/\(repository)/tags/list\(suffix)")]
         }
         route.validate = { body, _ in try Self.validateJSONObject(body, what: "a tag list") }

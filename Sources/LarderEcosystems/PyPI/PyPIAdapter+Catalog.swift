@@ -2,6 +2,9 @@ import Foundation
 public import LarderCore
 
 extension PyPIAdapter: PackageCatalog {
+    /// Project pages and files are named by the PEP 503 normalised name.
+    public func routeName(of package: CatalogPackage) -> String { PyPIName.normalize(package.name) }
+
     public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try projectRoute(PyPIName.normalize(package.name), request: nil)]
     }

@@ -92,14 +92,14 @@ public struct PyPIAdapter: Ecosystem {
         let type = try negotiate(request)
         let fileBase = "\(request?.baseURL ?? "")/\(mount)/files/\(name)/"
         let presenter = MetadataPresenter(variant: "\(type)|\(request?.baseURL ?? "")") { document in
-            let page = try Self.parse(document, name: name)
+            let page = try Self.parse(document, name: name).filtered(document.versions)
             let link: (SimpleFile) -> String = { fileBase + URLPath.encodeSegment($0.filename) }
             if type.hasSuffix("json") {
                 return Presentation(body: ByteBuffer(data: try page.json(fileURL: link)), contentType: type)
             }
             return Presentation(body: ByteBuffer(string: page.html(fileURL: link)), contentType: type)
         }
-        var route = Route(ecosystem: ecosystem, key: "pypi/simple/\(name)", kind: .metadata, presenter: presenter) {
+        var route = Route(ecosystem: ecosystem, key: "pypi/simple/\(name)", kind: .metadata, package: PackageRef(name), presenter: presenter) {
             upstreams.map { $0.source(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]) }
         }
         route.validate = SimplePageValidation.projectPage
@@ -113,7 +113,7 @@ public struct PyPIAdapter: Ecosystem {
     public func fileRoute(project: String, filename: String, engine: Engine) throws -> Route {
         let upstreams = try configuredUpstreams()
         let pageRoute = try projectRoute(project, request: nil)
-        return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, contentType: Self.contentType(of: filename)) {
+        return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, package: PackageRef(project, version: Self.version(of: filename.hasSuffix(".metadata") ? String(filename.dropLast(".metadata".count)) : filename)), contentType: Self.contentType(of: filename)) {
             guard let found = try await engine.artifactLink(pageRoute, named: filename) else {
                 throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream")
             }

@@ -25,6 +25,16 @@ public struct SimpleProject: Sendable, Equatable {
     /// The file named `filename`.
     public func file(named filename: String) -> SimpleFile? { files.first { $0.filename == filename } }
 
+    /// The page listing only the versions `allowed` lets through: files whose version (read
+    /// from the file name) it refuses, or whose name gives no version, are left out.
+    public func filtered(_ allowed: VersionFilter) -> SimpleProject {
+        guard !allowed.allowsEverything else { return self }
+        var page = self
+        page.files = files.filter { file in PyPIAdapter.version(of: file.filename).map(allowed.allows) ?? false }
+        page.versions = versions?.filter(allowed.allows)
+        return page
+    }
+
     /// What a miss needs of each file: its URL and strongest digest, and for files with PEP 658
     /// core metadata, the `.metadata` file beside it.
     public var links: [ArtifactLink] {

@@ -78,10 +78,18 @@ public struct RubyGemsAdapter: Ecosystem {
         return route
     }
 
+    /// The gem and version a `<gem>-<version>[-<platform>].gem` file name most likely names:
+    /// where the name could be split more than one way, the longest gem name (whose version
+    /// starts at the last dash followed by a digit).
+    static func package(ofFile filename: String) -> PackageRef? {
+        guard let (name, field) = CompactIndex.candidates(forFile: filename).last else { return nil }
+        return PackageRef(name, version: field.split(separator: "-").first.map(String.init))
+    }
+
     /// A gem's `info` file.
     public func infoRoute(_ name: String) throws -> Route {
         let upstreams = try configuredUpstreams()
-        var route = Route(ecosystem: ecosystem, key: "gem/info/\(name)", kind: .metadata, contentType: "text/plain; charset=utf-8") {
+        var route = Route(ecosystem: ecosystem, key: "gem/info/\(name)", kind: .metadata, package: PackageRef(name), contentType: "text/plain; charset=utf-8") {
             upstreams.map { $0.source(path: "/info/\(URLPath.encodeSegment(name))") }
         }
         route.validate = { body, _ in _ = try CompactIndex.releases(body, gem: name) }
@@ -111,7 +119,7 @@ public struct RubyGemsAdapter: Ecosystem {
         guard file.hasSuffix(".gemspec.rz"), CompactIndex.isGemName(String(file.dropLast(".gemspec.rz".count))) else {
             throw LarderError.badRequest("'\(file.prefix(100))' is not a <gem>-<version>.gemspec.rz file")
         }
-        return Route(ecosystem: ecosystem, key: "gem/quick/\(file)", kind: .artifact, contentType: "application/octet-stream") {
+        return Route(ecosystem: ecosystem, key: "gem/quick/\(file)", kind: .artifact, package: Self.package(ofFile: String(file.dropLast(".gemspec.rz".count)) + ".gem"), contentType: "application/octet-stream") {
             upstreams.map { Source(request: $0.request(path: "/quick/Marshal.4.8/\(URLPath.encodeSegment(file))"), verifier: GemspecVerifier()) }
         }
     }
@@ -123,7 +131,7 @@ public struct RubyGemsAdapter: Ecosystem {
         let candidates = CompactIndex.candidates(forFile: filename)
         guard !candidates.isEmpty else { throw LarderError.badRequest("'\(filename.prefix(100))' is not a <gem>-<version>[-<platform>].gem file") }
         let adapter = self
-        return Route(ecosystem: ecosystem, key: "gem/gems/\(filename)", kind: .artifact, contentType: "application/octet-stream") {
+        return Route(ecosystem: ecosystem, key: "gem/gems/\(filename)", kind: .artifact, package: Self.package(ofFile: filename), contentType: "application/octet-stream") {
             var listedNowhere = true
             for candidate in candidates {
                 let found: (releases: [CompactIndex.Release], upstream: String?)

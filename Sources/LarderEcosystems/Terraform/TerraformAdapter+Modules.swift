@@ -10,6 +10,8 @@ struct TerraformModule: Sendable {
     var system: String
     var path: String { "\(namespace)/\(name)/\(system)" }
     var keyPrefix: String { "terraform/\(host)/modules/\(path)" }
+    /// The package a version of it is: `host/namespace/name/system`.
+    func package(version: String? = nil) -> PackageRef { PackageRef("\(host)/\(path)", version: version) }
 }
 
 extension TerraformAdapter {
@@ -21,7 +23,7 @@ extension TerraformAdapter {
         let upstream = try upstream(for: module.host)
         switch parts.count {
         case 5 where parts[4] == "versions":
-            var route = Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/versions", kind: .metadata, contentType: "application/json") {
+            var route = Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/versions", kind: .metadata, package: module.package(), contentType: "application/json") {
                 [try await serviceSource("modules.v1", path: "\(module.path)/versions", of: upstream, engine: engine)]
             }
             route.validate = { body, _ in _ = try TerraformDocuments.decode(TerraformDocuments.ModuleVersions.self, body, what: "a module's version list") }
@@ -43,7 +45,7 @@ extension TerraformAdapter {
     /// The registry's download answer (a `204` whose `X-Terraform-Get` names the source):
     /// metadata.
     func moduleDownloadRoute(_ module: TerraformModule, version: String, upstream: Upstream, engine: Engine) -> Route {
-        var route = Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/\(version)/download", kind: .metadata) {
+        var route = Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/\(version)/download", kind: .metadata, package: module.package(version: version)) {
             [try await serviceSource("modules.v1", path: "\(module.path)/\(version)/download", of: upstream, engine: engine)]
         }
         route.acceptsNoContent = true
@@ -77,7 +79,7 @@ extension TerraformAdapter {
     /// any URL a document names) and kept as an immutable artifact. The registry promises no
     /// digest for it.
     func moduleArchiveRoute(_ module: TerraformModule, version: String, type: String, upstream: Upstream, engine: Engine) -> Route {
-        Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/\(version)/archive.\(type)", kind: .artifact, contentType: "application/octet-stream") {
+        Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/\(version)/archive.\(type)", kind: .artifact, package: module.package(version: version), contentType: "application/octet-stream") {
             let (source, at) = try await moduleSource(module, version: version, upstream: upstream, engine: engine)
             guard let archive = TerraformModuleSource(source, relativeTo: at), archive.archive == type else {
                 throw LarderError.notFound("\(module.path) \(version) has no \(type) archive upstream")

@@ -11,6 +11,8 @@ struct TerraformProvider: Sendable {
     var namespace: String
     var type: String
     var keyPrefix: String { "terraform/\(host)/providers/\(namespace)/\(type)" }
+    /// The package a version of it is: `host/namespace/type`, as in its Package URL.
+    func package(version: String? = nil) -> PackageRef { PackageRef("\(host)/\(namespace)/\(type)", version: version) }
 }
 
 extension TerraformAdapter {
@@ -35,7 +37,7 @@ extension TerraformAdapter {
     /// The provider's versions from its registry (metadata); for `index.json`, presented as the
     /// mirror protocol's `{"versions": {"<version>": {}}}`.
     func versionsRoute(_ provider: TerraformProvider, upstream: Upstream, engine: Engine, presentingIndex: Bool = false) -> Route {
-        var route = Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/versions", kind: .metadata, contentType: "application/json") {
+        var route = Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/versions", kind: .metadata, package: provider.package(), contentType: "application/json") {
             [try await serviceSource("providers.v1", path: "\(provider.namespace)/\(provider.type)/versions", of: upstream, engine: engine)]
         }
         route.validate = { body, _ in _ = try TerraformDocuments.decode(TerraformDocuments.ProviderVersions.self, body, what: "a provider's version list") }
@@ -54,7 +56,7 @@ extension TerraformAdapter {
     /// The registry's download document for one version and platform (metadata).
     func downloadRoute(_ provider: TerraformProvider, version: String, platform: TerraformDocuments.ProviderVersions.Platform, upstream: Upstream, engine: Engine) -> Route {
         let path = "\(provider.namespace)/\(provider.type)/\(version)/download/\(platform.os)/\(platform.arch)"
-        var route = Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(version)/download/\(platform.os)/\(platform.arch)", kind: .metadata, contentType: "application/json") {
+        var route = Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(version)/download/\(platform.os)/\(platform.arch)", kind: .metadata, package: provider.package(version: version), contentType: "application/json") {
             [try await serviceSource("providers.v1", path: path, of: upstream, engine: engine)]
         }
         route.validate = { body, _ in _ = try TerraformDocuments.decode(TerraformDocuments.ProviderDownload.self, body, what: "a provider download document") }
@@ -106,7 +108,7 @@ extension TerraformAdapter {
     /// document says, verified against its SHA-256, which must be the one the signed
     /// `SHA256SUMS` lists.
     func archiveRoute(_ provider: TerraformProvider, version: String, platform: TerraformDocuments.ProviderVersions.Platform, filename: String, upstream: Upstream, engine: Engine) -> Route {
-        Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(filename)", kind: .artifact, contentType: "application/zip") {
+        Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(filename)", kind: .artifact, package: provider.package(version: version), contentType: "application/zip") {
             let (download, source) = try await download(provider, version: version, platform: platform, upstream: upstream, engine: engine)
             let sums = try await verifiedSums(provider, version: version, download: download, source: source, upstream: upstream, engine: engine)
             guard let integrity = Integrity(algorithm: .sha256, hex: download.shasum) else {
@@ -124,7 +126,7 @@ extension TerraformAdapter {
     func verifiedSums(_ provider: TerraformProvider, version: String, download: TerraformDocuments.ProviderDownload, source: String, upstream: Upstream, engine: Engine) async throws -> [String: String] {
         func fileRoute(_ name: String, url: String) throws -> Route {
             let request = try upstream.request(url: try Self.resolve(url, against: source))
-            return Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(version)/\(name)", kind: .metadata) { [Source(request: request)] }
+            return Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(version)/\(name)", kind: .metadata, package: provider.package(version: version)) { [Source(request: request)] }
         }
         var sumsRoute = try fileRoute("SHA256SUMS", url: download.shasums_url)
         sumsRoute.validate = { body, _ in _ = try TerraformDocuments.sha256Sums(String(decoding: body.readableBytesView, as: UTF8.self)) }

@@ -53,7 +53,7 @@ final class FastHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
             responseHead.headers.add(name: "Date", value: hits.now())
             let isHead = head.method == .HEAD
             // Counted before it is sent, so a client that has the answer sees it counted.
-            hits.served(answer, head: isHead)
+            hits.served(answer, head: isHead, target: head.uri, client: context.channel.remoteAddress)
             context.write(wrapOutboundOut(.head(responseHead)), promise: nil)
             if !isHead { context.write(wrapOutboundOut(.body(.byteBuffer(answer.body))), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

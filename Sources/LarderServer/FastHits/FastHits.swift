@@ -18,27 +18,34 @@ final class FastHits: Sendable {
         var head: HTTPResponseHead
         /// The body.
         var body: ByteBuffer
+        /// The ecosystem and package of the request it answered, for the access log.
+        var ecosystem: String?
+        var package: PackageRef?
     }
 
     private let table: LRUCache<String, Prepared>
     private let engine: Engine
+    /// Where access log lines go, if anywhere.
+    private let accessLog: AccessLog?
     private let date = Mutex<(second: Int, text: String)>((0, ""))
     /// Answers sent from here, for tests.
     let servedCount = Atomic<Int>(0)
 
-    /// A table holding at most `capacity` bytes of bodies.
-    init(engine: Engine, capacity: Int) {
+    /// A table holding at most `capacity` bytes of bodies; answers sent from it are logged to
+    /// `accessLog`.
+    init(engine: Engine, capacity: Int, accessLog: AccessLog? = nil) {
         self.engine = engine
+        self.accessLog = accessLog
         self.table = LRUCache(capacity: capacity)
     }
 
     /// Keeps `answer` for `target` if the engine marked it reusable.
-    func keep(_ answer: EngineResponse, target: String, serverName: String) {
+    func keep(_ answer: EngineResponse, target: String, serverName: String, ecosystem: String? = nil, package: PackageRef? = nil) {
         guard let hit = answer.reusable, answer.status == 200, case .buffer(let body) = answer.body else { return }
         var headers = HTTPHeaders()
         for (name, value) in answer.headers { headers.add(name: name, value: value) }
         headers.add(name: "Server", value: serverName)
-        table.set(target, Prepared(hit: hit, head: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body: body), cost: body.readableBytes + target.utf8.count)
+        table.set(target, Prepared(hit: hit, head: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body: body, ecosystem: ecosystem, package: package), cost: body.readableBytes + target.utf8.count)
     }
 
     /// The answer kept for `target`, if its entry is still current; an outdated one is dropped.
@@ -51,10 +58,14 @@ final class FastHits: Sendable {
         return prepared
     }
 
-    /// Counts a hit answered from here.
-    func served(_ prepared: Prepared, head: Bool) {
+    /// Counts a hit answered from here, and logs it where there is an access log.
+    func served(_ prepared: Prepared, head: Bool, target: String, client: SocketAddress?) {
         engine.recordReusedHit(prepared.hit, bytes: prepared.body.readableBytes, head: head)
         servedCount.add(1, ordering: .relaxed)
+        guard let accessLog else { return }
+        accessLog.record(AccessLogEntry(
+            time: Date(), client: client?.hostText, token: nil, method: head ? "HEAD" : "GET", path: String(target.prefix(1000)), ecosystem: prepared.ecosystem,
+            package: prepared.package, cache: "HIT", status: 200, bytes: head ? 0 : prepared.body.readableBytes, milliseconds: 0))
     }
 
     /// The current `Date` header value, formatted once a second.

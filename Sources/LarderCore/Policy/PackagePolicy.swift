@@ -1,0 +1,59 @@
+/// The rules that decide which packages and versions Larder serves, fetches and lists: the
+/// engine asks before it answers a route that names its package, and presenters ask before they
+/// list a version. An implementation keeps its rules in memory: every question is answered
+/// without I/O, on the hit path.
+public protocol PackagePolicy: Sendable {
+    /// Whether `package` (a version of it, or with no version the package as a whole, for its
+    /// metadata) may be served and fetched, and if not, why.
+    func verdict(ecosystem: String, package: PackageRef) -> PolicyVerdict
+    /// A text that changes whenever verdicts on `name`'s versions may change (a rule added or
+    /// removed): renderings that filter by the policy are kept per stamp.
+    func stamp(ecosystem: String, name: String) -> String
+    /// A number that changes whenever any verdict may change: answers the server keeps for
+    /// repeated hits are dropped when it moves.
+    var generation: Int64 { get }
+    /// The versions of `name` metadata may list: ``VersionFilter/everything`` when no rule
+    /// touches the package (presenters then skip filtering).
+    func versionFilter(ecosystem: String, name: String) -> VersionFilter
+}
+
+extension PackagePolicy {
+    public func versionFilter(ecosystem: String, name: String) -> VersionFilter {
+        VersionFilter { self.verdict(ecosystem: ecosystem, package: PackageRef(name, version: $0)).isAllowed }
+    }
+}
+
+/// What a policy decided about a package or version.
+public enum PolicyVerdict: Sendable, Equatable {
+    /// It may be served and fetched.
+    case allowed
+    /// It may not: the reason says which rule refused it, and what to do about it.
+    case refused(String)
+
+    /// Whether it was allowed.
+    public var isAllowed: Bool { self == .allowed }
+}
+
+/// The versions of one package a rendering may list, as the policy decided when it was made.
+public struct VersionFilter: Sendable {
+    private let test: @Sendable (String) -> Bool
+    /// True for ``everything``: a presenter need not look at versions at all.
+    public let allowsEverything: Bool
+
+    /// A filter allowing the versions `test` accepts.
+    public init(_ test: @escaping @Sendable (String) -> Bool) {
+        self.test = test
+        self.allowsEverything = false
+    }
+
+    private init() {
+        self.test = { _ in true }
+        self.allowsEverything = true
+    }
+
+    /// Whether `version` may be listed.
+    public func allows(_ version: String) -> Bool { allowsEverything || test(version) }
+
+    /// A filter that allows every version.
+    public static let everything = VersionFilter()
+}
