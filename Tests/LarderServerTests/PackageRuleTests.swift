@@ -172,6 +172,9 @@ struct PackageRuleTests {
             }
             let listed = try await Self.listed(larder, "left-pad")
             #expect(listed.versions == ["1.3.0"] && listed.latest == "1.3.0")
+            #expect(try Self.json(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/latest"))["version"] as? String == "1.3.0")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/1.4.0").status == 403)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/1.3.0").status == 200)
             #expect(try await larder.engine.lookup("npm/tarball/left-pad/left-pad-1.4.0.tgz") != nil, "the revoked file is kept in quarantine")
 
             let id = try #require((try Self.json(revoked)["rule"] as? [String: Any])?["id"] as? Int)

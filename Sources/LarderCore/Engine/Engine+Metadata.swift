@@ -254,7 +254,16 @@ extension Engine {
         for (name, value) in entry.headers { headers.append((name, value)) }
         headers += route.headers
 
-        guard let presenter = route.presenter else {
+        let versions = versionFilter(route)
+        var presenter = route.presenter
+        if presenter == nil, let filterVersions = route.filterVersions, let versions, !versions.filter.allowsEverything {
+            // Served as stored unless the package rules hide versions: then cut like a rendering.
+            let contentType = route.contentType
+            presenter = MetadataPresenter(variant: "filtered") { document in
+                Presentation(body: try filterVersions(document), contentType: contentType ?? document.contentType ?? "application/octet-stream")
+            }
+        }
+        guard let presenter else {
             let etag = "\"\(route.etagAlgorithm.flatMap { entry.checksums[$0] } ?? entry.digest)\""
             headers.insert(("ETag", etag), at: 0)
             if Conditional.notModified(request, etag: etag, lastModified: lastModified) { return EngineResponse(status: 304, headers: headers) }
@@ -265,7 +274,8 @@ extension Engine {
             return EngineResponse(status: 200, headers: headers, body: body)
         }
 
-        let variant = "\(route.key)\u{0}\(entry.digest)\u{0}\(presenter.variant)"
+        // The rules' stamp is part of the tag: a client holding a copy made under other rules gets the new one.
+        let variant = "\(route.key)\u{0}\(entry.digest)\u{0}\(presenter.variant)\u{0}\(versions?.stamp ?? "")"
         let tag = "m-" + SHA256.hash(data: Data(variant.utf8)).prefix(16).hexDigest
         let gzip = AcceptEncoding.allowsGzip(request.header("accept-encoding"))
         headers.append(("Vary", "Accept, Accept-Encoding"))
@@ -274,7 +284,7 @@ extension Engine {
         {
             return EngineResponse(status: 304, headers: [("ETag", "\"\(tag)\(gzip ? "-gz" : "")\"")] + headers)
         }
-        guard let rendering = try await storedRendering(route, presenter: presenter, document: entry, provenance: provenance, gzip: gzip) else { return nil }
+        guard let rendering = try await storedRendering(route, presenter: presenter, versions: versions, document: entry, provenance: provenance, gzip: gzip) else { return nil }
         let compressed = rendering.headers["content-encoding"] != nil
         headers.insert(("ETag", "\"\(tag)\(compressed ? "-gz" : "")\""), at: 0)
         headers.insert(("Content-Type", rendering.contentType ?? "application/octet-stream"), at: 0)

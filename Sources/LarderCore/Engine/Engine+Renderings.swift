@@ -24,9 +24,11 @@ extension Engine {
     /// it pays: made once per version of the document and variant (concurrent requests share
     /// the work), stored as a blob and served from the store like an artifact, from memory when
     /// small. Nil when a blob it needs vanished (the caller asks again).
-    func storedRendering(_ route: Route, presenter: MetadataPresenter, document: CacheEntry, provenance: MetadataDocument.Provenance, gzip: Bool) async throws -> CacheEntry? {
+    /// `versions` is what the package rules let the rendering list, and the stamp of those rules.
+    func storedRendering(
+        _ route: Route, presenter: MetadataPresenter, versions: (filter: VersionFilter, stamp: String)?, document: CacheEntry, provenance: MetadataDocument.Provenance, gzip: Bool
+    ) async throws -> CacheEntry? {
         var key = Self.renderingPrefix(route.key) + document.digest + "\u{1}" + presenter.variant
-        let versions = versionFilter(route)
         if let versions { key += "\u{1}" + versions.stamp }
         let plain = try await renderOnce(key, documentKey: route.key, document: document) {
             try await self.withMetadataMemory(document.size, factor: route.parseMemoryFactor) {
@@ -54,7 +56,7 @@ extension Engine {
 
     /// The versions a rendering of `route`'s document may list, and the policy stamp its key
     /// carries (a rendering is made once per stamp); nil when no policy applies.
-    private func versionFilter(_ route: Route) -> (filter: VersionFilter, stamp: String)? {
+    func versionFilter(_ route: Route) -> (filter: VersionFilter, stamp: String)? {
         guard let policy, let name = route.package?.name else { return nil }
         return (policy.versionFilter(ecosystem: route.ecosystem, name: name), "policy=" + policy.stamp(ecosystem: route.ecosystem, name: name))
     }

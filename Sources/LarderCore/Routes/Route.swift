@@ -31,6 +31,10 @@ public struct Route: Sendable {
     /// For metadata: turns the stored upstream document into the client's answer. Without one,
     /// the document is served as stored, streamed from disk when large.
     public var presenter: MetadataPresenter?
+    /// For metadata served as stored (no presenter): the document without the versions its
+    /// `versions` filter refuses. When the package rules hide some of the package's versions
+    /// the engine serves this cut instead, made once per document and rule set like a rendering.
+    public var filterVersions: (@Sendable (MetadataDocument) throws -> ByteBuffer)?
     /// The content type of the answer; nil serves the type upstream gave.
     public var contentType: String?
     /// Upstream response headers (lower-case names) kept with the entry and sent with every

@@ -69,6 +69,7 @@ public struct CargoAdapter: Ecosystem {
             upstreams.map { $0.source(path: path) }
         }
         route.validate = { body, _ in _ = try CargoIndex.entries(body, crate: crate) }
+        route.filterVersions = { document in CargoIndex.filtered(document.body, allowed: document.versions) }
         route.parseMemoryFactor = 4
         return route
     }

@@ -78,6 +78,21 @@ public enum CargoIndex {
         return entries
     }
 
+    /// The index file without the lines of versions `allowed` refuses (lines are kept byte for
+    /// byte; a line that is not a version entry is dropped).
+    public static func filtered(_ body: ByteBuffer, allowed: VersionFilter) -> ByteBuffer {
+        struct Version: Decodable { var vers: String }
+        let decoder = JSONDecoder()
+        var out = ByteBuffer()
+        out.reserveCapacity(body.readableBytes)
+        for line in body.readableBytesView.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true) {
+            guard let entry = try? decoder.decode(Version.self, from: Data(line)), allowed.allows(entry.vers) else { continue }
+            out.writeBytes(line)
+            out.writeString("\n")
+        }
+        return out
+    }
+
     /// The URL of a `.crate` file, from the registry's `dl` setting: its markers replaced, or
     /// `/{crate}/{version}/download` appended when it has none (Cargo's own rule).
     public static func downloadURL(template: String, crate: String, version: String, checksum: String) -> String {

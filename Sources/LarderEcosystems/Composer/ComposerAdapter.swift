@@ -90,7 +90,7 @@ public struct ComposerAdapter: Ecosystem {
         let adapter = self
         let distBase = "\(baseURL)/\(mount)/dists/\(package)"
         var route = Route(ecosystem: ecosystem, key: "composer/p2/\(file)", kind: .metadata, package: PackageRef(package), presenter: MetadataPresenter(variant: baseURL) { document in
-            Presentation(body: try ComposerMetadata.rendered(document.body, package: package, distBase: distBase), contentType: "application/json")
+            Presentation(body: try ComposerMetadata.rendered(document.body, package: package, distBase: distBase, allowed: document.versions), contentType: "application/json")
         }) {
             var sources: [Source] = []
             for upstream in upstreams {

@@ -70,9 +70,11 @@ public enum ComposerMetadata {
     }
 
     /// The document with every version's `dist.url` pointing at Larder
-    /// (`distBase/<version>/<file>`), written unminified.
-    public static func rendered(_ body: ByteBuffer, package: String, distBase: String) throws -> ByteBuffer {
-        let versions = try versions(body, package: package).map { version -> [String: Any] in
+    /// (`distBase/<version>/<file>`), written unminified, listing only the versions `allowed`
+    /// lets through.
+    public static func rendered(_ body: ByteBuffer, package: String, distBase: String, allowed: VersionFilter = .everything) throws -> ByteBuffer {
+        let listed = try versions(body, package: package).filter { ($0["version"] as? String).map(allowed.allows) ?? false }
+        let versions = listed.map { version -> [String: Any] in
             var copy = version
             if var dist = version["dist"] as? [String: Any], let name = version["version"] as? String, let file = distFile(version) {
                 dist["url"] = "\(distBase)/\(encode(name))/\(file)"

@@ -86,6 +86,16 @@ public struct GoAdapter: Ecosystem {
         route.validate = { body, _ in
             if isList { _ = try GoDocuments.versions(body) } else { _ = try GoDocuments.info(body) }
         }
+        if isList {
+            route.filterVersions = { document in try GoDocuments.filteredVersions(document.body, allowed: document.versions) }
+        } else if file == "@latest" {
+            // go asks @latest only when the list has no release; one the rules refuse is not offered.
+            route.filterVersions = { document in
+                let latest = try GoDocuments.info(document.body)
+                guard document.versions.allows(latest) else { throw LarderError.notFound("\(module)@latest is \(latest), which the package rules refuse") }
+                return document.body
+            }
+        }
         return route
     }
 

@@ -21,6 +21,11 @@ public enum GoDocuments {
         return versions
     }
 
+    /// The version list without the versions `allowed` refuses.
+    public static func filteredVersions(_ body: ByteBuffer, allowed: VersionFilter) throws(LarderError) -> ByteBuffer {
+        ByteBuffer(string: try versions(body).filter(allowed.allows).map { $0 + "\n" }.joined())
+    }
+
     /// The `Version` of an `.info` or `@latest` answer.
     public static func info(_ body: ByteBuffer) throws(LarderError) -> String {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any], let version = object["Version"] as? String, !version.isEmpty else {

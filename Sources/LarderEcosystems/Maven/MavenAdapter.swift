@@ -70,19 +70,30 @@ public struct MavenAdapter: Ecosystem {
         var route = Route(ecosystem: ecosystem, key: "maven/\(path)", kind: .metadata, package: path.package) {
             upstreams.map { $0.source(path: path.urlPath) }
         }
-        if path.fileName.hasPrefix("maven-metadata") { route.validate = { body, _ in try MavenXML.validateMetadata(body) } }
+        if path.fileName.hasPrefix("maven-metadata") {
+            route.validate = { body, _ in try MavenXML.validateMetadata(body) }
+            route.filterVersions = { document in ByteBuffer(string: Self.filteredMetadata(document)) }
+        }
         return route
     }
 
     /// A checksum of a metadata file, computed from the copy Larder serves so the two agree
     /// whatever upstream did in between.
     private func checksumOfDocument(_ document: MavenPath, algorithm: Integrity.Algorithm, upstreams: [Upstream]) -> Route {
+        // The checksum of what clients get: with versions the package rules hide left out.
+        let filtered = document.fileName.hasPrefix("maven-metadata")
         let presenter = MetadataPresenter(variant: "checksum:\(algorithm.rawValue)") { stored in
-            Presentation(body: ByteBuffer(string: Self.digest(stored.body, algorithm)), contentType: "text/plain")
+            let body = filtered && !stored.versions.allowsEverything ? ByteBuffer(string: Self.filteredMetadata(stored)) : stored.body
+            return Presentation(body: ByteBuffer(string: Self.digest(body, algorithm)), contentType: "text/plain")
         }
         return Route(ecosystem: ecosystem, key: "maven/\(document)", kind: .metadata, package: document.package, presenter: presenter) {
             upstreams.map { $0.source(path: document.urlPath) }
         }
+    }
+
+    /// A stored `maven-metadata.xml` as clients get it: without the versions its filter refuses.
+    static func filteredMetadata(_ document: MetadataDocument) -> String {
+        MavenXML.filteredMetadata(String(decoding: document.body.readableBytesView, as: UTF8.self), allowed: document.versions)
     }
 
     static func digest(_ body: ByteBuffer, _ algorithm: Integrity.Algorithm) -> String {

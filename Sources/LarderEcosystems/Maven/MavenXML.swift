@@ -28,6 +28,40 @@ enum MavenXML {
         }
     }
 
+    /// A `maven-metadata.xml` without the `<version>` entries `allowed` refuses, and with
+    /// `<latest>` and `<release>` moved to the newest version left (a release for `<release>`),
+    /// or removed when none is. The rest of the text is kept as it is.
+    static func filteredMetadata(_ text: String, allowed: VersionFilter) -> String {
+        guard !allowed.allowsEverything else { return text }
+        let kept = versions(inMetadata: text).filter(allowed.allows).map(MavenVersion.init).sorted()
+        var out = replacing(#"<version>\s*([^<]*?)\s*</version>\s*"#, in: text) { version in allowed.allows(version) ? nil : "" }
+        let newest = kept.last?.text
+        let newestRelease = kept.last { !$0.text.uppercased().hasSuffix("-SNAPSHOT") }?.text
+        out = replacing(#"<latest>\s*([^<]*?)\s*</latest>"#, in: out) { version in
+            allowed.allows(version) ? nil : newest.map { "<latest>\($0)</latest>" } ?? ""
+        }
+        out = replacing(#"<release>\s*([^<]*?)\s*</release>"#, in: out) { version in
+            allowed.allows(version) ? nil : newestRelease.map { "<release>\($0)</release>" } ?? ""
+        }
+        return out
+    }
+
+    /// `text` with each match of `pattern` replaced by what `replacement` says for its first
+    /// group (nil: the match stays).
+    private static func replacing(_ pattern: String, in text: String, _ replacement: (String) -> String?) -> String {
+        guard let regex = try? NSRegularExpression(pattern: pattern) else { return text }
+        let source = text as NSString
+        var out = ""
+        var position = 0
+        for match in regex.matches(in: text, range: NSRange(location: 0, length: source.length)) {
+            out += source.substring(with: NSRange(location: position, length: match.range.location - position))
+            let group = source.substring(with: match.range(at: 1))
+            out += replacement(group) ?? source.substring(with: match.range)
+            position = match.range.location + match.range.length
+        }
+        return out + source.substring(from: position)
+    }
+
     /// `<versioning><versions><version>…` of a `maven-metadata.xml`.
     static func versions(inMetadata text: String) -> [String] {
         guard text.utf8.count <= maxSize, let versions = element("versions", in: strip(text)) else { return [] }

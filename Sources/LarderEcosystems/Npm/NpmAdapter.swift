@@ -119,8 +119,15 @@ public struct NpmAdapter: Ecosystem {
     public func versionRoute(_ name: NpmPackageName, version: String, baseURL: String) throws -> Route {
         var route = try packumentRoute(name, abbreviated: false, baseURL: baseURL)
         let tarballBase = "\(baseURL)/\(mount)/\(name)/-/"
+        // A version (not a tag) is the package rules' business: a refused one gets 403 and why.
+        if NpmSemver.Version(version) != nil { route.package = PackageRef(name.description, version: version) }
         route.presenter = MetadataPresenter(variant: "version:\(version)|\(baseURL)") { document in
-            guard let data = try Packument(document.body, source: document.sourceURL).version(version, tarballBase: tarballBase) else {
+            var packument = Packument(document.body, source: document.sourceURL)
+            if !document.versions.allowsEverything {
+                // Tags resolve among the versions the rules allow.
+                packument = Packument(try packument.rendered(tarballBase: tarballBase, abbreviated: false, versions: document.versions), source: document.sourceURL)
+            }
+            guard let data = try packument.version(version, tarballBase: tarballBase) else {
                 throw LarderError.notFound("package '\(name)' has no version or dist-tag '\(version)' upstream")
             }
             return Presentation(body: ByteBuffer(data: data), contentType: "application/json")

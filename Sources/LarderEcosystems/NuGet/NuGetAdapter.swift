@@ -109,6 +109,7 @@ public struct NuGetAdapter: Ecosystem {
             try await adapter.flatSources("\(id)/index.json", engine: engine)
         }
         route.validate = { body, _ in _ = try NuGetDocuments.versions(body) }
+        route.filterVersions = { document in try NuGetDocuments.filteredVersions(document.body, allowed: document.versions) }
         return route
     }
 

@@ -55,6 +55,12 @@ public enum NuGetDocuments {
         return versions
     }
 
+    /// The flat container index listing only the versions `allowed` lets through.
+    public static func filteredVersions(_ body: ByteBuffer, allowed: VersionFilter) throws -> ByteBuffer {
+        let listed = try versions(body).filter(allowed.allows)
+        return ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["versions": listed]))
+    }
+
     /// A stored document's JSON bytes: inflated when it is gzip (nuget.org's registration
     /// hives are stored compressed), bounded.
     public static func inflated(_ body: ByteBuffer) throws(LarderError) -> ByteBuffer {

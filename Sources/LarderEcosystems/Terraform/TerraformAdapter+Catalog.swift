@@ -20,6 +20,17 @@ extension TerraformAdapter: PackageCatalog {
         return (provider, try upstream(for: host))
     }
 
+    /// Routes name providers `<host>/<namespace>/<type>` in lower case and modules
+    /// `<host>/<namespace>/<name>/<system>`; a package URL without a host means
+    /// `registry.terraform.io`.
+    public func routeName(of package: CatalogPackage) -> String {
+        var parts = (package.namespace ?? "").split(separator: "/").map(String.init)
+        if parts.count == 1 { parts.insert("registry.terraform.io", at: 0) }
+        guard let host = parts.first else { return package.name }
+        let rest = parts.dropFirst() + [package.name]
+        return ([host.lowercased()] + (parts.count == 2 ? rest.map { $0.lowercased() } : Array(rest))).joined(separator: "/")
+    }
+
     /// None besides what `releases` reads: the registry's version list (which `index.json` is
     /// made from, fetched with its service discovery document) is read to plan, and each
     /// archive's download document, `SHA256SUMS` and signature (which `<version>.json` is made

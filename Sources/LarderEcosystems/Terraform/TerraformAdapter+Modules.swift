@@ -27,6 +27,7 @@ extension TerraformAdapter {
                 [try await serviceSource("modules.v1", path: "\(module.path)/versions", of: upstream, engine: engine)]
             }
             route.validate = { body, _ in _ = try TerraformDocuments.decode(TerraformDocuments.ModuleVersions.self, body, what: "a module's version list") }
+            route.filterVersions = { document in try TerraformDocuments.filteredModuleVersions(document.body, allowed: document.versions) }
             return .route(route)
         case 6:
             let version = parts[4]
@@ -67,6 +68,7 @@ extension TerraformAdapter {
     /// `204` with `X-Terraform-Get`: an HTTP archive rewritten to come through Larder (the
     /// subdirectory kept), any other source unchanged.
     func moduleDownload(_ module: TerraformModule, version: String, upstream: Upstream, engine: Engine, baseURL: String) async throws -> EngineResponse {
+        try engine.checkPolicy(moduleDownloadRoute(module, version: version, upstream: upstream, engine: engine))
         let (source, at) = try await moduleSource(module, version: version, upstream: upstream, engine: engine)
         var location = source
         if let archive = TerraformModuleSource(source, relativeTo: at) {

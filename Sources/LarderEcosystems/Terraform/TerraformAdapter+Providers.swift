@@ -45,7 +45,7 @@ extension TerraformAdapter {
             route.presenter = MetadataPresenter(variant: "index.json") { document in
                 let versions = try TerraformDocuments.decode(TerraformDocuments.ProviderVersions.self, document.body, what: "a provider's version list")
                 var index: [String: Any] = [:]
-                for version in versions.versions where TerraformNames.isVersion(version.version) { index[version.version] = [String: Any]() }
+                for version in versions.versions where TerraformNames.isVersion(version.version) && document.versions.allows(version.version) { index[version.version] = [String: Any]() }
                 let body = try JSONSerialization.data(withJSONObject: ["versions": index], options: [.sortedKeys])
                 return Presentation(body: ByteBuffer(bytes: body), contentType: "application/json")
             }

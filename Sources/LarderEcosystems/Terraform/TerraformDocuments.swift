@@ -54,6 +54,20 @@ enum TerraformDocuments {
         var modules: [Module]
     }
 
+    /// A module version list (`{"modules": [{"versions": [{"version": …}]}]}`) without the
+    /// versions `allowed` refuses; everything else kept.
+    static func filteredModuleVersions(_ body: ByteBuffer, allowed: VersionFilter) throws -> ByteBuffer {
+        guard var root = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any], let modules = root["modules"] as? [[String: Any]] else {
+            throw LarderError(.upstreamFailed, "the stored module version list is not a JSON object with modules")
+        }
+        root["modules"] = modules.map { module -> [String: Any] in
+            var module = module
+            module["versions"] = (module["versions"] as? [[String: Any]] ?? []).filter { ($0["version"] as? String).map(allowed.allows) ?? false }
+            return module
+        }
+        return ByteBuffer(data: try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .withoutEscapingSlashes]))
+    }
+
     /// Decodes `T` from `body`, or throws saying the upstream's answer is not `what`.
     static func decode<T: Decodable>(_ type: T.Type, _ body: ByteBuffer, what: String) throws -> T {
         do {

@@ -1,0 +1,90 @@
+import Crypto
+import Foundation
+import LarderCore
+import LarderServer
+import LarderTesting
+import NIOCore
+import Testing
+
+/// What each ecosystem's metadata lists when a package rule hides a version: the version is
+/// left out of the document clients read, pointers move, and its download answers 403.
+@Suite("Package rules in each ecosystem's metadata")
+struct RuleFilteringTests {
+    static func block(_ larder: TestLarder, _ purl: String) async throws {
+        let admin = try await larder.makeToken(.admin, name: "security-\(UUID().uuidString.prefix(6))")
+        let body = try JSONSerialization.data(withJSONObject: ["purl": purl, "note": "test block"])
+        let answer = try await RawHTTP.send(port: larder.port, method: "POST", target: "/api/blocks", headers: [("Authorization", "Bearer \(admin)"), ("Content-Type", "application/json")], body: body)
+        try #require(answer.status == 201, "\(purl): \(answer.text)")
+    }
+
+    @Test("cargo index, go version list, composer p2, nuget flat index, maven-metadata.xml (and its checksum), terraform module versions: the blocked version disappears, the other stays, and the blocked download is refused")
+    func everyEcosystem() async throws {
+        let upstream = try await FixtureRegistry()
+        upstream.publishCargoConfig()
+        for version in ["1.0.0", "2.0.0"] { upstream.publishCrate(name: "demo", version: version, file: CargoServerTests.crate("demo", version)) }
+        for version in ["v1.0.0", "v1.1.0"] {
+            upstream.publishGoModule("larder.test/mod", version: version, goMod: "module larder.test/mod\n", zip: PackageFile(filename: "\(version).zip", data: Data(version.utf8)))
+        }
+        upstream.publishComposerRoot()
+        upstream.publishComposerPackage("acme/lib", versions: [.init(version: "1.0.0", archive: ComposerServerTests.archive), .init(version: "1.1.0", archive: ComposerServerTests.newer)])
+        _ = upstream.publishNuGetPackage(id: "Larder.Fixture", versions: ["1.0.0", "2.0.0"])
+        upstream.publishMaven(MavenProject(group: "org.larder.test", artifact: "lib", version: "1.0"))
+        upstream.publishMaven(MavenProject(group: "org.larder.test", artifact: "lib", version: "2.0"))
+        upstream.publishTerraformDiscovery()
+        let archive = PackageFile(filename: "network.tar.gz", data: Data("archive".utf8))
+        for version in ["1.0.0", "1.1.0"] {
+            upstream.publishTerraformModule(namespace: "example", name: "network", system: "aws", version: version, archive: archive, source: "/archives/network-\(version).tar.gz")
+        }
+        upstream.set("/v1/modules/example/network/aws/versions", body: ByteBuffer(string: #"{"modules": [{"versions": [{"version": "1.0.0"}, {"version": "1.1.0"}]}]}"#), contentType: "application/json")
+        let larder = try await TestLarder {
+            try $0.setUpstream("cargo", upstream.url)
+            try $0.setUpstream("go", upstream.url)
+            try $0.setUpstream("composer", upstream.url)
+            try $0.setUpstream("nuget", upstream.url + "/v3/index.json")
+            try $0.setUpstream("maven", upstream.mavenURL())
+            $0.upstreams["terraform"] = [try Upstream(url: upstream.url, setting: "upstreams.terraform.registry.example", name: "registry.example")]
+        }
+        try await larder.stopping(upstream) {
+            // Read once before the rules, so that the filtered answers replace cached ones.
+            let metadata = "/maven/org/larder/test/lib/maven-metadata.xml"
+            let before = try await RawHTTP.send(port: larder.port, target: metadata)
+            #expect(before.text.contains("<version>2.0</version>") && before.text.contains("<latest>2.0</latest>"))
+            #expect(try await RawHTTP.send(port: larder.port, target: "/cargo/de/mo/demo").text.contains("\"2.0.0\""))
+
+            for purl in ["pkg:cargo/demo@2.0.0", "pkg:golang/larder.test/mod@v1.1.0", "pkg:composer/acme/lib@1.1.0", "pkg:nuget/Larder.Fixture@2.0.0", "pkg:maven/org.larder.test/lib@2.0",
+                         "pkg:terraform/registry.example/example/network/aws@1.1.0"] {
+                try await Self.block(larder, purl)
+            }
+
+            let cargo = try await RawHTTP.send(port: larder.port, target: "/cargo/de/mo/demo")
+            #expect(cargo.status == 200 && cargo.text.contains("\"1.0.0\"") && !cargo.text.contains("\"2.0.0\""), "\(cargo.text)")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/demo/2.0.0/download").status == 403)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/demo/1.0.0/download").status == 200)
+
+            #expect(try await RawHTTP.send(port: larder.port, target: "/go/larder.test/mod/@v/list").text == "v1.0.0\n")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/go/larder.test/mod/@latest").status == 404)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/go/larder.test/mod/@v/v1.1.0.zip").status == 403)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/go/larder.test/mod/@v/v1.1.0.info").status == 403)
+
+            let p2 = try #require(try JSONSerialization.jsonObject(with: try await RawHTTP.send(port: larder.port, target: "/composer/p2/acme/lib.json").body) as? [String: Any])
+            let listed = ((p2["packages"] as? [String: Any])?["acme/lib"] as? [[String: Any]])?.compactMap { $0["version"] as? String }
+            #expect(listed == ["1.0.0"])
+
+            let flat = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.fixture/index.json")
+            #expect((try JSONSerialization.jsonObject(with: flat.body) as? [String: Any])?["versions"] as? [String] == ["1.0.0"], "\(flat.text)")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.fixture/2.0.0/larder.fixture.2.0.0.nupkg").status == 403)
+
+            let after = try await RawHTTP.send(port: larder.port, target: metadata)
+            #expect(!after.text.contains("<version>2.0</version>") && after.text.contains("<version>1.0</version>"), "\(after.text)")
+            #expect(after.text.contains("<latest>1.0</latest>") && after.text.contains("<release>1.0</release>"), "\(after.text)")
+            #expect(after.headers["etag"] != before.headers["etag"])
+            let sha1 = try await RawHTTP.send(port: larder.port, target: metadata + ".sha1")
+            #expect(sha1.text == Insecure.SHA1.hash(data: after.body).map { String(format: "%02x", $0) }.joined())
+            #expect(try await RawHTTP.send(port: larder.port, target: "/maven/org/larder/test/lib/2.0/lib-2.0.jar").status == 403)
+
+            let modules = try await RawHTTP.send(port: larder.port, target: "/terraform/modules/v1/registry.example/example/network/aws/versions")
+            #expect(modules.status == 200 && modules.text.contains("1.0.0") && !modules.text.contains("1.1.0"), "\(modules.text)")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/terraform/modules/v1/registry.example/example/network/aws/1.1.0/download").status == 403)
+        }
+    }
+}
