@@ -12,6 +12,8 @@ public struct PackageRule: Sendable, Hashable, Codable {
         /// Revoked: like blocked, for one version already cached; its files are kept in
         /// quarantine (not served) unless purged.
         case revoke
+        /// Exempt from the cooldown and the freeze date (a break-glass for an urgent fix).
+        case exempt
     }
 
     /// The rule's number, assigned when it is stored.

@@ -26,10 +26,37 @@ public final class PackageRules: PackagePolicy {
 
     private let snapshot = Mutex(Snapshot())
 
-    /// Rules over the ecosystems `catalogs` describe, in `mode`; empty until ``load(_:generation:)``.
-    public init(mode: PolicyMode, catalogs: [any PackageCatalog]) {
+    /// The cooldown, with its package settings keyed by ecosystem and route name.
+    private let cooldown: CooldownSettings
+    private let packageAges: [String: TimeInterval]
+    /// Ecosystems whose versions are aged: the cooldown is on and their metadata carries dates.
+    private let agedEcosystems: Set<String>
+    /// Where version histories are kept, and those read lately (cost: versions).
+    private let history: (any VersionHistoryStore)?
+    private let histories = LRUCache<String, [String: VersionHistory]>(capacity: 2_000_000)
+
+    /// Rules over the ecosystems `catalogs` describe, in `mode`, holding versions back as
+    /// `cooldown` says (histories kept in `history`); empty until ``load(_:generation:)``.
+    /// Throws when a cooldown package setting is not a package URL of a served ecosystem.
+    public init(mode: PolicyMode, catalogs: [any PackageCatalog], cooldown: CooldownSettings = CooldownSettings(), history: (any VersionHistoryStore)? = nil) throws(PolicyInputError) {
         self.mode = mode
         self.catalogs = Dictionary(catalogs.map { ($0.ecosystem, $0) }, uniquingKeysWith: { first, _ in first })
+        self.cooldown = cooldown
+        self.history = history
+        agedEcosystems = cooldown.isEnabled && history != nil ? Set(catalogs.filter(\.versionsCarryDates).map(\.ecosystem)) : []
+        var ages: [String: TimeInterval] = [:]
+        for (text, age) in cooldown.packages {
+            let purl: PackageURL
+            do {
+                purl = try PackageURL(parsing: text)
+            } catch {
+                throw PolicyInputError("cooldown.packages: '\(text.prefix(200))' is not a package URL: \(error)")
+            }
+            guard purl.version == nil else { throw PolicyInputError("cooldown.packages: '\(text.prefix(200))' names a version; name the package only") }
+            guard let catalog = self.catalogs[purl.type] else { throw PolicyInputError("cooldown.packages: Larder serves no '\(purl.type)' packages") }
+            ages[Self.key(purl.type, catalog.routeName(of: CatalogPackage(namespace: purl.namespace, name: purl.name, qualifiers: purl.qualifiers)))] = age
+        }
+        packageAges = ages
     }
 
     /// The generation of the rules loaded.
@@ -86,8 +113,90 @@ public final class PackageRules: PackagePolicy {
 
     public func versionFilter(ecosystem: String, name: String) -> VersionFilter {
         let touched = snapshot.withLock { $0.byPackage[Self.key(ecosystem, name)] != nil }
-        guard touched || mode == .declaredOnly else { return .everything }
+        guard touched || mode == .declaredOnly || ages(ecosystem: ecosystem) else { return .everything }
         return VersionFilter { self.verdict(ecosystem: ecosystem, package: PackageRef(name, version: $0)).isAllowed }
+    }
+
+    // MARK: Cooldown
+
+    public func ages(ecosystem: String) -> Bool { agedEcosystems.contains(ecosystem) }
+
+    /// The age versions of `name` must reach: the package's setting, else the ecosystem's, else
+    /// the default.
+    func age(ecosystem: String, name: String) -> TimeInterval {
+        packageAges[Self.key(ecosystem, name)] ?? cooldown.ecosystems[ecosystem] ?? cooldown.defaultAge ?? 0
+    }
+
+    public func admission(ecosystem: String, package: PackageRef) async throws -> PolicyVerdict {
+        let ruled = verdict(ecosystem: ecosystem, package: package)
+        guard ruled.isAllowed, ages(ecosystem: ecosystem), let version = package.version else { return ruled }
+        let known = try await versionHistories(ecosystem: ecosystem, name: package.name)
+        return heldBack(ecosystem: ecosystem, package: package, history: known[version], now: Date()).map(PolicyVerdict.refused) ?? .allowed
+    }
+
+    public func recordVersions(ecosystem: String, name: String, _ versions: [VersionDate]) async throws {
+        guard ages(ecosystem: ecosystem), let history else { return }
+        let cached = histories.get(Self.key(ecosystem, name))
+        let new = versions.filter { cached?[$0.version] == nil }
+        guard !new.isEmpty else { return }
+        let recorded = try await history.record(ecosystem: ecosystem, name: name, new.map { ($0.version, $0.published) }, now: Date())
+        histories.set(Self.key(ecosystem, name), recorded, cost: max(1, recorded.count))
+    }
+
+    public func agedVersionFilter(ecosystem: String, name: String, now: Date) async throws -> (filter: VersionFilter, validUntil: Date?) {
+        guard ages(ecosystem: ecosystem) else { return (versionFilter(ecosystem: ecosystem, name: name), nil) }
+        let known = try await versionHistories(ecosystem: ecosystem, name: name)
+        var comesOfAge: Date?
+        var allowed = Set<String>()
+        for (version, history) in known {
+            let package = PackageRef(name, version: version)
+            guard verdict(ecosystem: ecosystem, package: package).isAllowed else { continue }
+            if heldBack(ecosystem: ecosystem, package: package, history: history, now: now) == nil {
+                allowed.insert(version)
+            } else if cooldown.before.map({ history.agedFrom <= $0 }) ?? true {
+                // Held back by age alone: it comes of age, and the rendering changes, then.
+                let due = history.agedFrom.addingTimeInterval(age(ecosystem: ecosystem, name: name))
+                comesOfAge = min(comesOfAge ?? due, due)
+            }
+        }
+        let listed = allowed
+        return (VersionFilter { listed.contains($0) }, comesOfAge)
+    }
+
+    /// Why a version is held back by age, or nil when it is not: it was never seen listed
+    /// (its age is unknown), it is newer than the freeze date, or younger than its cooldown.
+    /// An `exempt` rule lets it through.
+    private func heldBack(ecosystem: String, package: PackageRef, history: VersionHistory?, now: Date) -> String? {
+        guard let version = package.version else { return nil }
+        let rules = snapshot.withLock { $0.byPackage[Self.key(ecosystem, package.name)] } ?? []
+        if rules.contains(where: { $0.rule.action == .exempt && $0.covers(version) }) { return nil }
+        let purl = Self.packageURL(ecosystem, package)
+        guard let history else {
+            return "\(purl) has not been seen in its package's metadata yet, so its age is unknown, and the cooldown holds back what it cannot date; read the package's metadata first, or exempt it: larder exempt '\(purl)' --note '…'"
+        }
+        let format = ISO8601DateFormatter()
+        if let before = cooldown.before, history.agedFrom > before {
+            return "\(purl) appeared \(format.string(from: history.agedFrom)), after the freeze date \(format.string(from: before)) (cooldown.before); exempt it to let it in: larder exempt '\(purl)' --note '…'"
+        }
+        let age = age(ecosystem: ecosystem, name: package.name)
+        let due = history.agedFrom.addingTimeInterval(age)
+        guard due > now else { return nil }
+        let from = history.published == nil ? "it has no publish time, so it counts from when Larder first saw it" : (history.agedFrom > (history.published ?? .distantPast) ? "it appeared after Larder first read the package, so it counts from then, not from its stated publish time" : "published \(format.string(from: history.agedFrom))")
+        return "\(purl) is held back by the cooldown of \(Self.text(age)) (\(from)) until \(format.string(from: due)); exempt it to let it in now: larder exempt '\(purl)' --note '…'"
+    }
+
+    private func versionHistories(ecosystem: String, name: String) async throws -> [String: VersionHistory] {
+        if let cached = histories.get(Self.key(ecosystem, name)) { return cached }
+        guard let history else { return [:] }
+        let known = try await history.histories(ecosystem: ecosystem, name: name)
+        if !known.isEmpty { histories.set(Self.key(ecosystem, name), known, cost: known.count) }
+        return known
+    }
+
+    private static func text(_ age: TimeInterval) -> String {
+        if age >= 86_400, age.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int(age / 86_400))d" }
+        if age >= 3_600, age.truncatingRemainder(dividingBy: 3_600) == 0 { return "\(Int(age / 3_600))h" }
+        return "\(Int(age))s"
     }
 
     public func stamp(ecosystem: String, name: String) -> String {

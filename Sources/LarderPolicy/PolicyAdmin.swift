@@ -123,6 +123,7 @@ extension PackageRule.Action {
         case .declare: "declared"
         case .block: "blocked"
         case .revoke: "revoked"
+        case .exempt: "exempted"
         }
     }
 }

@@ -149,6 +149,17 @@ public final class SQLiteCacheIndex: CacheIndex {
             }
             try db.execute(sql: "INSERT INTO policyGeneration (id, generation) VALUES (1, 0)")
         }
+        migrator.registerMigration("v8-version-history") { db in
+            try db.create(table: "versionSeen") { t in
+                t.column("ecosystem", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("version", .text).notNull()
+                t.column("published", .datetime)
+                t.column("firstSeen", .datetime).notNull()
+                t.column("baseline", .boolean).notNull()
+                t.primaryKey(["ecosystem", "name", "version"])
+            }
+        }
         return migrator
     }
 

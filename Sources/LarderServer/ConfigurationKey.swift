@@ -95,6 +95,18 @@ public struct ConfigurationKey: Sendable {
             guard let mode = PolicyMode(rawValue: v.lowercased()) else { throw ConfigurationError("expected open or declared-only, got '\(v.prefix(100))'") }
             c.mode = mode
         },
+        ConfigurationKey(name: "cooldown.default", environment: "LARDER_COOLDOWN_DEFAULT", flag: "cooldown-default", help: "how old a version must be before it is listed or served, in ecosystems whose metadata dates versions: 30m, 12h, 3d, 2w or 0 (default 0: none)") { v, c in
+            c.cooldown.defaultAge = try CooldownSettings.age(v)
+        },
+        ConfigurationKey(name: "cooldown.ecosystems", environment: "LARDER_COOLDOWN_ECOSYSTEMS", flag: "cooldown-ecosystems", help: "cooldowns by ecosystem, overriding the default: a mapping in the file, npm=7d,pypi=1d elsewhere (default none)") { v, c in
+            c.cooldown.ecosystems = try CooldownSettings.ages(v)
+        },
+        ConfigurationKey(name: "cooldown.packages", environment: "LARDER_COOLDOWN_PACKAGES", flag: "cooldown-packages", help: "cooldowns by package URL (no version), overriding the ecosystem's; 0 lets a package through at once: a mapping in the file, pkg:npm/left-pad=0 elsewhere (default none)") { v, c in
+            c.cooldown.packages = try CooldownSettings.ages(v)
+        },
+        ConfigurationKey(name: "cooldown.before", environment: "LARDER_COOLDOWN_BEFORE", flag: "cooldown-before", help: "a freeze date: versions published (or first seen) after it are held back whatever their age, 2026-11-01 or an RFC 3339 time (default none)") { v, c in
+            c.cooldown.before = try CooldownSettings.date(v)
+        },
         ConfigurationKey(name: "access_log", environment: "LARDER_ACCESS_LOG", flag: "access-log", help: "a file to append one JSON line per request to (time, client, token, ecosystem, package, version, cache, status, bytes), or - for standard output; empty: none (default none)") { v, c in
             c.accessLog = v.isEmpty ? nil : v
         },

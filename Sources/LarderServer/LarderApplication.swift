@@ -99,7 +99,13 @@ public struct LarderStack: Sendable {
         let store = try LarderStore(dataDirectory: configuration.dataDirectory)
         self.store = store
         adapters = Ecosystems.all.map { $0.init(upstreams: configuration.upstreams[$0.name] ?? [], mirrorPlatforms: configuration.mirrorPlatforms) } + extraAdapters
-        rules = PackageRules(mode: configuration.mode, catalogs: adapters.compactMap { $0 as? any PackageCatalog })
+        do {
+            rules = try PackageRules(
+                mode: configuration.mode, catalogs: adapters.compactMap { $0 as? any PackageCatalog }, cooldown: configuration.cooldown,
+                history: SQLiteVersionHistoryStore(index: store.index))
+        } catch {
+            throw ConfigurationError(error.message)
+        }
         policyStore = SQLitePolicyStore(index: store.index)
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),

@@ -44,6 +44,8 @@ public struct LarderConfiguration: Sendable {
     public var populate = Populate.anyone
     /// Which packages may enter at all (`mode`).
     public var mode = PolicyMode.open
+    /// How long new versions are held back (`cooldown.*`).
+    public var cooldown = CooldownSettings()
     /// Where the access log's JSON lines go: a file path, `-` for standard output, nil for none.
     public var accessLog: String?
     /// Platforms (`os_arch`) whose platform-specific artifacts the mirror fetches.
@@ -115,6 +117,8 @@ public struct LarderConfiguration: Sendable {
                 throw ConfigurationError("\(key.name) from \(source): \(error.message)")
             } catch let error as LarderError {
                 throw ConfigurationError("\(key.name) from \(source): \(error.message)")
+            } catch let error as PolicyInputError {
+                throw ConfigurationError("\(key.name) from \(source): \(error.message)")
             }
         }
         configuration.upstreams = upstreams.resolved()
@@ -133,10 +137,19 @@ public struct LarderConfiguration: Sendable {
         return configuration
     }
 
+    /// Keys whose value is a mapping of names to values (written `name=value,…` in the
+    /// environment and on the command line).
+    static let mappingKeys: Set<String> = ["cooldown.ecosystems", "cooldown.packages"]
+
     private static func flatten(_ mapping: [String: Any], prefix: String = "") -> [(String, String)] {
         mapping.flatMap { key, value -> [(String, String)] in
             let name = prefix + key
-            if let nested = value as? [String: Any] { return flatten(nested, prefix: name + ".") }
+            if let nested = value as? [String: Any] {
+                if mappingKeys.contains(name) { return [(name, nested.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))] }
+                return flatten(nested, prefix: name + ".")
+            }
+            // YAML reads 2026-11-01 as a date: written back as RFC 3339.
+            if let date = value as? Date { return [(name, ISO8601DateFormatter().string(from: date))] }
             return [(name, "\(value)")]
         }
     }

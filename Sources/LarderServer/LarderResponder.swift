@@ -171,7 +171,7 @@ public struct LarderResponder: HTTPResponder {
     }
 
     /// The role a request needs: none for `/health` and `/openapi.json`, `admin` for changing
-    /// blocks and revocations, `write` for changing mirror jobs and declarations, `read` for
+    /// blocks, revocations and exemptions, `write` for changing mirror jobs and declarations, `read` for
     /// everything else (packages, `/stats`, reading jobs and rules).
     static func neededRole(_ path: RequestPath, method: ClientRequest.Method) -> AccessRole? {
         switch path.segments.first {
@@ -179,7 +179,7 @@ public struct LarderResponder: HTTPResponder {
         // The token exchange checks the credentials it is given itself.
         case "auth" where path.segments == ["auth", "token"]: return nil
         case "api" where method != .get && method != .head:
-            return path.segments.count >= 2 && ["blocks", "revocations"].contains(path.segments[1]) ? .admin : .write
+            return path.segments.count >= 2 && ["blocks", "revocations", "exemptions"].contains(path.segments[1]) ? .admin : .write
         default: return .read
         }
     }

@@ -79,6 +79,23 @@ enum OpenAPIDocument {
           "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
             "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
         },
+        "/api/exemptions": {
+          "get": {"summary": "List exemptions (break-glass: no cooldown, no freeze date), oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
+            "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
+          "post": {"summary": "Make a rule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleRequest"}}}},
+            "responses": {
+              "201": {"description": "The rule, in force", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleAnswer"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/exemptions/{id}": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+          "get": {"summary": "One rule", "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
+          "patch": {"summary": "Replace the rule's note", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteRequest"}}}},
+            "responses": {"200": {"description": "The amended rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+          "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
+            "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
         "/api/revocations": {
           "get": {"summary": "List revocations, oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
             "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
@@ -141,7 +158,7 @@ enum OpenAPIDocument {
             "purge": {"type": "boolean", "default": false, "description": "delete the version's stored files instead of keeping them in quarantine"}}},
           "NoteRequest": {"type": "object", "required": ["note"], "additionalProperties": false, "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 2000}}},
           "PackageRule": {"type": "object", "required": ["id", "action", "ecosystem", "name", "packageURL", "note", "createdBy", "createdAt", "updatedAt"], "properties": {
-            "id": {"type": "integer"}, "action": {"type": "string", "enum": ["declare", "block", "revoke"]}, "ecosystem": {"type": "string"},
+            "id": {"type": "integer"}, "action": {"type": "string", "enum": ["declare", "block", "revoke", "exempt"]}, "ecosystem": {"type": "string"},
             "name": {"type": "string", "description": "namespace and name joined by /, normalised as the registry does"},
             "versions": {"type": "string", "description": "an exact version or a range; absent for every version"},
             "packageURL": {"type": "string"}, "note": {"type": "string"}, "createdBy": {"type": "string"}, "createdAt": {"type": "string"}, "updatedAt": {"type": "string"}}},
@@ -153,7 +170,7 @@ enum OpenAPIDocument {
             "purged": {"type": "array", "items": {"$ref": "#/components/schemas/StoredFile"}, "description": "revocations with purge: the files deleted"}}},
           "AuditEntry": {"type": "object", "required": ["time", "actor", "change", "action", "ruleID", "packageURL", "note"], "properties": {
             "time": {"type": "string"}, "actor": {"type": "string"}, "change": {"type": "string", "enum": ["added", "amended", "removed", "purged"]},
-            "action": {"type": "string", "enum": ["declare", "block", "revoke"]}, "ruleID": {"type": "integer"}, "packageURL": {"type": "string"}, "note": {"type": "string"}}},
+            "action": {"type": "string", "enum": ["declare", "block", "revoke", "exempt"]}, "ruleID": {"type": "integer"}, "packageURL": {"type": "string"}, "note": {"type": "string"}}},
           "AuditLog": {"type": "object", "required": ["entries"], "properties": {"entries": {"type": "array", "items": {"$ref": "#/components/schemas/AuditEntry"}}}}
         }
       }

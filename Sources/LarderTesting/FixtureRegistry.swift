@@ -106,6 +106,8 @@ public final class FixtureRegistry: Sendable {
         let pypiProjects = Mutex<Set<String>>([])
         /// Version documents (JSON) published with `publishNpm`, by package and version.
         let npmVersions = Mutex<[String: [String: Data]]>([:])
+        /// Publish times given with `publishNpm`, by package and version.
+        let npmTimes = Mutex<[String: [String: Date]]>([:])
         /// Versions published with `publishMaven`, by repository prefix, group and artifact.
         let mavenVersions = Mutex<[String: Set<String>]>([:])
         /// Index lines published with `publishCrate`, by index path.

@@ -1,11 +1,12 @@
-import Foundation
+public import Foundation
 import NIOCore
 
 extension FixtureRegistry {
     /// Publishes npm package versions: the package document at `/<name>` (`/@scope%2fname` for
     /// scoped packages) listing every version published so far, and tarballs at
-    /// `/<name>/-/<file>`. `dependencies` are per version.
-    public func publishNpm(name: String, versions: [(version: String, file: PackageFile, dependencies: [String: String])], integrity: NpmIntegrity = .sha512) {
+    /// `/<name>/-/<file>`. `dependencies` are per version; `published` gives versions' publish
+    /// times (the document's `time`), which may lie (a back-dated release).
+    public func publishNpm(name: String, versions: [(version: String, file: PackageFile, dependencies: [String: String])], integrity: NpmIntegrity = .sha512, published: [String: Date] = [:]) {
         let documentPath = "/" + (name.hasPrefix("@") ? name.replacingOccurrences(of: "/", with: "%2f") : name)
         var versionDocs = state.npmVersions.withLock { $0[name] ?? [:] }
         for entry in versions {
@@ -23,14 +24,22 @@ extension FixtureRegistry {
             ]
             versionDocs[entry.version] = try! JSONSerialization.data(withJSONObject: doc)
         }
-        let published = versionDocs
-        state.npmVersions.withLock { $0[name] = published }
+        let documents = versionDocs
+        state.npmVersions.withLock { $0[name] = documents }
         let latest = versionDocs.keys.sorted { $0.compare($1, options: .numeric) == .orderedAscending }.last ?? ""
         let versionObjects = versionDocs.mapValues { try! JSONSerialization.jsonObject(with: $0) }
+        let times = state.npmTimes.withLock { table in
+            table[name, default: [:]].merge(published) { _, new in new }
+            return table[name]!
+        }
+        let format = ISO8601DateFormatter()
+        format.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var time: [String: String] = ["modified": "2026-11-01T00:00:00.000Z"]
+        for (version, date) in times { time[version] = format.string(from: date) }
         let document: [String: Any] = [
             "name": name, "dist-tags": ["latest": latest], "versions": versionObjects,
             "description": "the fixture package \(name)", "readme": "# \(name)\n\nA package a test published.\n",
-            "time": ["modified": "2026-11-01T00:00:00.000Z"], "maintainers": [["name": "fixture"]],
+            "time": time, "maintainers": [["name": "fixture"]],
         ]
         let body = try! JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         set(documentPath, body: ByteBuffer(bytes: body), contentType: "application/json", etag: "\"\(PackageFile(filename: "", data: body).sha256.prefix(16))\"")

@@ -128,6 +128,21 @@ struct RevokeCommand: AsyncParsableCommand {
     }
 }
 
+/// `larder exempt PURL --note …`.
+struct ExemptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "exempt", abstract: "Let a package, version or range through the cooldown and the freeze date now (break-glass), with a note.")
+    @Argument(help: "A package URL; without a version every version is exempt.")
+    var purl: String
+    @OptionGroup var options: RuleChangeOptions
+
+    func run() async throws {
+        let admin = try await options.stack().policyAdmin
+        let rule = try await RuleCommands.checked { try await admin.add(.exempt, packageURL: purl, note: options.note, actor: options.actor) }
+        print("exempted \(rule.packageURL) from the cooldown (rule \(rule.id))")
+    }
+}
+
 /// `larder rules list|amend|remove|audit`.
 struct RulesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -138,7 +153,7 @@ struct RulesCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List rules: id, action, package URL, author, date, note.")
         @OptionGroup var settings: SettingsOptions
-        @Option(help: "Only rules of this action: declare, block or revoke.")
+        @Option(help: "Only rules of this action: declare, block, revoke or exempt.")
         var action: String?
         @Option(help: "Only rules whose package URL, note or author contains this text.")
         var search: String?
@@ -147,7 +162,7 @@ struct RulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let action = try action.map { text in
-                guard let action = PackageRule.Action(rawValue: text.lowercased()) else { throw ValidationError("'\(text)' is not an action: declare, block or revoke") }
+                guard let action = PackageRule.Action(rawValue: text.lowercased()) else { throw ValidationError("'\(text)' is not an action: declare, block, revoke or exempt") }
                 return action
             }
             let rules = try await RuleCommands.stack(settings).policyAdmin.list(action: action, search: search)

@@ -54,6 +54,14 @@ struct SettingsOptions: ParsableArguments {
     var accessLog: String?
     @Option(name: .customLong("mode"), help: "Which packages may enter: open or declared-only (default open).")
     var mode: String?
+    @Option(name: .customLong("cooldown-default"), help: "How old a version must be before it is listed or served (30m, 12h, 3d, 2w; default 0: none).")
+    var cooldownDefault: String?
+    @Option(name: .customLong("cooldown-ecosystems"), help: "Cooldowns by ecosystem: npm=7d,pypi=1d.")
+    var cooldownEcosystems: String?
+    @Option(name: .customLong("cooldown-packages"), help: "Cooldowns by package URL: pkg:npm/left-pad=0.")
+    var cooldownPackages: String?
+    @Option(name: .customLong("cooldown-before"), help: "A freeze date: versions published after it are held back (2026-11-01).")
+    var cooldownBefore: String?
     @Option(name: .customLong("populate"), help: "Whose cache misses are stored: anyone or writers (default anyone).")
     var populate: String?
     @Option(name: .customLong("mirror-api"), help: "Serve the mirror job API at /api/mirror: true or false (default false).")
@@ -77,7 +85,7 @@ struct SettingsOptions: ParsableArguments {
             ("listen", listen), ("data-dir", dataDir), ("base-url", baseURL), ("metadata-ttl", metadataTTL),
             ("upstream-ca-file", upstreamCAFile), ("verify-on-hit-timeout", verifyOnHitTimeout), ("revalidation-deadline", revalidationDeadline), ("upstream-connect-timeout", upstreamConnectTimeout),
             ("upstream-read-timeout", upstreamReadTimeout), ("upstream-retry-after", upstreamRetryAfter), ("client-header-timeout", clientHeaderTimeout), ("client-body-timeout", clientBodyTimeout), ("keepalive-timeout", keepaliveTimeout), ("max-connections", maxConnections), ("memory-cache-mb", memoryCacheMB),
-            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("anonymous", anonymous), ("populate", populate), ("mode", mode), ("access-log", accessLog), ("mirror-api", mirrorAPI), ("mirror-platforms", mirrorPlatforms), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
+            ("memory-object-limit-kb", memoryObjectLimitKB), ("read-chunk-kb", readChunkKB), ("max-metadata-mb", maxMetadataMB), ("metadata-memory-mb", metadataMemoryMB), ("anonymous", anonymous), ("populate", populate), ("mode", mode), ("cooldown-default", cooldownDefault), ("cooldown-ecosystems", cooldownEcosystems), ("cooldown-packages", cooldownPackages), ("cooldown-before", cooldownBefore), ("access-log", accessLog), ("mirror-api", mirrorAPI), ("mirror-platforms", mirrorPlatforms), ("max-request-body-kb", maxRequestBodyKB), ("log-level", logLevel),
             ("tls-cert", tlsCert), ("tls-key", tlsKey), ("http-listen", httpListen),
         ]
         return given.compactMap { name, value in value.map { (name, $0) } }

@@ -52,6 +52,33 @@ struct PolicyClientTests {
         }
     }
 
+    @Test("npm with a 7-day cooldown: ^1.0.0 resolves to the month-old 1.2.0, not to 1.3.0 published yesterday, and npm install of 1.3.0 itself finds no such version")
+    func npmCooldown() async throws {
+        let upstream = try await FixtureRegistry()
+        let lib12 = try await PackageBuilder.npmTarball(name: "larder-lib", version: "1.2.0")
+        let lib13 = try await PackageBuilder.npmTarball(name: "larder-lib", version: "1.3.0")
+        let app = try await PackageBuilder.npmTarball(name: "larder-app", version: "1.0.0", dependencies: ["larder-lib": "^1.0.0"])
+        let now = Date()
+        upstream.publishNpm(name: "larder-lib", versions: [("1.2.0", lib12, [:]), ("1.3.0", lib13, [:])], published: ["1.2.0": now - 30 * 86_400, "1.3.0": now - 86_400])
+        upstream.publishNpm(name: "larder-app", versions: [("1.0.0", app, ["larder-lib": "^1.0.0"])], published: ["1.0.0": now - 30 * 86_400])
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.cooldown.ecosystems = ["npm": 7 * 86_400]
+        }
+        try await larder.stopping(upstream) {
+            let project = TestLarder.temporaryDirectory("npm-cooldown")
+            defer { try? FileManager.default.removeItem(atPath: project) }
+            try Data(#"{"name": "consumer", "version": "1.0.0", "private": true}"#.utf8).write(to: URL(fileURLWithPath: project + "/package.json"))
+            let env = ["HOME": project, "npm_config_userconfig": project + "/.npmrc-none", "npm_config_globalconfig": project + "/.npmrc-global-none", "npm_config_update_notifier": "false"]
+            let npm = ["npm", "install", "--registry", "\(larder.url)/npm/", "--cache", project + "/.npm-cache", "--no-audit", "--no-fund", "--prefer-online"]
+            try await Shell.run(npm + ["larder-app"], in: project, environment: env, clean: true)
+            let versions = try await Shell.run(["node", "-e", "console.log(require('larder-lib/package.json').version)"], in: project, environment: env, clean: true)
+            #expect(versions.trimmingCharacters(in: .whitespacesAndNewlines) == "1.2.0")
+            #expect(upstream.requests(to: "/larder-lib/-/\(lib13.filename)") == 0)
+            await #expect(throws: ShellError.self) { try await Shell.run(npm + ["larder-lib@1.3.0"], in: project, environment: env, clean: true, timeout: 120) }
+        }
+    }
+
     @Test("pip with a blocked version and then a revoked one: pip picks the newest version left, and fails once none is")
     func pipBlockAndRevoke() async throws {
         let upstream = try await FixtureRegistry()

@@ -24,7 +24,7 @@ extension Engine {
     /// without reading it: the mirror caches documents clients will read offline.
     @discardableResult
     public func ensureMetadata(_ route: Route) async throws -> CacheEntry {
-        try checkPolicy(route)
+        try await checkPolicy(route)
         return try await metadataEntry(route).0
     }
 
@@ -164,18 +164,24 @@ extension Engine {
                 checksums: staged.digests.filter { $0.key != .sha256 })
             var small: ByteBuffer?
             var links: [ArtifactLink]?
-            if route.validate != nil || route.links != nil {
-                (small, links) = try await withMetadataMemory(staged.size, factor: route.parseMemoryFactor) {
+            // Where versions are aged, when each appeared is recorded as the document is stored.
+            let datesOf = policy?.ages(ecosystem: route.ecosystem) == true && route.package != nil ? route.versionDates : nil
+            var dates: [VersionDate]?
+            if route.validate != nil || route.links != nil || datesOf != nil {
+                (small, links, dates) = try await withMetadataMemory(staged.size, factor: route.parseMemoryFactor) {
                     let body = try await staged.file.read(at: 0, length: Int(staged.size))
                     let links: [ArtifactLink]?
+                    let dates: [VersionDate]?
                     do {
                         try route.validate?(body, response.header("content-type"))
-                        links = try route.links?(MetadataDocument(body, of: entry, provenance: .fetched))
+                        let document = MetadataDocument(body, of: entry, provenance: .fetched)
+                        links = try route.links?(document)
+                        dates = try datesOf?(document)
                     } catch {
                         let reason = (error as? LarderError)?.message ?? "\(error)"
                         throw LarderError(.upstreamFailed, "upstream \(url) answered with something that is not a valid document of its kind (\(reason)); the stored copy, if any, is kept")
                     }
-                    return (staged.size <= Int64(memoryLimit) ? body : nil, links)
+                    return (staged.size <= Int64(memoryLimit) ? body : nil, links, dates)
                 }
             } else if staged.size <= Int64(memoryLimit) {
                 small = try await staged.file.read(at: 0, length: Int(staged.size))
@@ -184,6 +190,7 @@ extension Engine {
             stagingPath = nil
             if let small { hot.set(digest, small, cost: small.readableBytes) }
             if let links { try await index.recordLinks(links, documentKey: route.key, digest: digest) }
+            if let dates, let policy, let name = route.package?.name { try await policy.recordVersions(ecosystem: route.ecosystem, name: name, dates) }
             if let old, old.digest != digest {
                 await limitRenderings(of: route.key, current: digest)
                 try await deleteIfUnreferenced(old.digest)
@@ -254,7 +261,7 @@ extension Engine {
         for (name, value) in entry.headers { headers.append((name, value)) }
         headers += route.headers
 
-        let versions = versionFilter(route)
+        let versions = try await versionFilter(route, document: entry, provenance: provenance)
         var presenter = route.presenter
         if presenter == nil, let filterVersions = route.filterVersions, let versions, !versions.filter.allowsEverything {
             // Served as stored unless the package rules hide versions: then cut like a rendering.

@@ -56,9 +56,40 @@ extension Engine {
 
     /// The versions a rendering of `route`'s document may list, and the policy stamp its key
     /// carries (a rendering is made once per stamp); nil when no policy applies.
-    func versionFilter(_ route: Route) -> (filter: VersionFilter, stamp: String)? {
+    ///
+    /// Where versions are aged, the filter depends on the time too: it is worked out from the
+    /// document's versions and their recorded history, kept with the moment it was made as of
+    /// (part of the stamp, so of the rendering's key and ETag) until a hidden version comes of
+    /// age; then a new one is made.
+    func versionFilter(_ route: Route, document: CacheEntry, provenance: MetadataDocument.Provenance) async throws -> (filter: VersionFilter, stamp: String)? {
         guard let policy, let name = route.package?.name else { return nil }
-        return (policy.versionFilter(ecosystem: route.ecosystem, name: name), "policy=" + policy.stamp(ecosystem: route.ecosystem, name: name))
+        let stamp = "policy=" + policy.stamp(ecosystem: route.ecosystem, name: name)
+        guard policy.ages(ecosystem: route.ecosystem), route.versionDates != nil || route.datesFrom?.versionDates != nil else {
+            return (policy.versionFilter(ecosystem: route.ecosystem, name: name), stamp)
+        }
+        let memo = "\(route.key)\u{1}\(document.digest)\u{1}\(stamp)"
+        let now = Date()
+        if let aged = agedRenderings.get(memo), aged.validUntil.map({ now < $0 }) ?? true {
+            return (aged.filter, stamp + "@\(aged.asOf)")
+        }
+        // Recorded here too: a document stored before its versions could be.
+        let dates: [VersionDate]?
+        if let datesOf = route.versionDates {
+            dates = try await withMetadataMemory(document.size, factor: route.parseMemoryFactor) { () async throws -> [VersionDate]? in
+                guard let body = try await self.smallBlob(document) else { return nil }
+                return try datesOf(MetadataDocument(body, of: document, provenance: provenance))
+            }
+        } else if let source = route.datesFrom, let datesOf = source.versionDates {
+            dates = try await withMetadata(source) { try datesOf($0) }
+        } else {
+            dates = nil
+        }
+        guard let dates else { return (policy.versionFilter(ecosystem: route.ecosystem, name: name), stamp) }
+        try await policy.recordVersions(ecosystem: route.ecosystem, name: name, dates)
+        let (filter, validUntil) = try await policy.agedVersionFilter(ecosystem: route.ecosystem, name: name, now: now)
+        let asOf = Int64(now.timeIntervalSince1970)
+        agedRenderings.set(memo, AgedRendering(asOf: asOf, validUntil: validUntil, filter: filter))
+        return (filter, stamp + "@\(asOf)")
     }
 
     /// The entry stored under `key`, or the one `make` produces, stored; one `make` per key at a
@@ -119,4 +150,12 @@ extension Engine {
             logger.warning("could not remove outdated renderings", metadata: ["key": "\(documentKey)", "error": "\(error)"])
         }
     }
+}
+
+/// A rendering whose versions depend on their age: when it was made as of, until when it
+/// stays right, and the filter it was made with.
+struct AgedRendering: Sendable {
+    var asOf: Int64
+    var validUntil: Date?
+    var filter: VersionFilter
 }

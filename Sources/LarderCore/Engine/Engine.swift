@@ -31,6 +31,9 @@ public final class Engine: Sendable {
 
     let fills = Mutex<[String: (fill: Fill, task: Task<Void, Never>)]>([:])
     let metadataFlights = Mutex<[String: Task<(CacheEntry, MetadataDocument.Provenance), any Error>]>([:])
+    /// For documents whose renderings depend on versions' ages: the moment the current
+    /// rendering was made as of and until when it stays right, by document, variant and rules.
+    let agedRenderings = LRUCache<String, AgedRendering>(capacity: 100_000)
     /// Renderings being made, by key: concurrent requests for one share the work.
     let renderFlights = Mutex<[String: Task<CacheEntry?, any Error>]>([:])
     /// Hit checks in progress, by key and blob: hits that arrive meanwhile share the answer.
@@ -66,7 +69,7 @@ public final class Engine: Sendable {
     /// in its protocol's error format.
     public func serve(_ route: Route, request: ClientRequest) async throws(LarderError) -> EngineResponse {
         do {
-            try checkPolicy(route)
+            try await checkPolicy(route)
             switch route.kind {
             case .artifact: return try await serveArtifact(route, request: request)
             case .metadata: return try await serveMetadata(route, request: request)
@@ -83,11 +86,19 @@ public final class Engine: Sendable {
 
     /// Refuses a route whose package (or version) the package rules do not allow, with the
     /// rule's reason (403).
-    public func checkPolicy(_ route: Route) throws(LarderError) {
+    public func checkPolicy(_ route: Route) async throws(LarderError) {
         guard let policy, let package = route.package else { return }
-        if case .refused(let reason) = policy.verdict(ecosystem: route.ecosystem, package: package) {
-            throw LarderError(.forbidden, reason)
+        let verdict: PolicyVerdict
+        if package.version != nil, policy.ages(ecosystem: route.ecosystem) {
+            do {
+                verdict = try await policy.admission(ecosystem: route.ecosystem, package: package)
+            } catch {
+                throw (error as? LarderError) ?? LarderError(.storageFailed, "could not read the version history of \(package): \(error)")
+            }
+        } else {
+            verdict = policy.verdict(ecosystem: route.ecosystem, package: package)
         }
+        if case .refused(let reason) = verdict { throw LarderError(.forbidden, reason) }
     }
 
     /// The cache entry for `key`, from memory or the index.

@@ -23,6 +23,9 @@ public protocol PackageCatalog: Sendable {
     /// name joined by `/`, normalised as the registry does), so that package rules match
     /// requests. The default joins them as they are.
     func routeName(of package: CatalogPackage) -> String
+    /// Whether the ecosystem's metadata says when each version was published (its routes give
+    /// `versionDates`): only then do cooldowns hold its versions back. False by default.
+    var versionsCarryDates: Bool { get }
 }
 
 extension PackageCatalog {
@@ -32,6 +35,8 @@ extension PackageCatalog {
     }
 
     public func companions(of release: CatalogRelease, package: CatalogPackage, engine: Engine) async throws -> [CatalogArtifact] { [] }
+
+    public var versionsCarryDates: Bool { false }
 
     public func routeName(of package: CatalogPackage) -> String { package.namespace.map { "\($0)/\(package.name)" } ?? package.name }
 }

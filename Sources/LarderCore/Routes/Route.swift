@@ -35,6 +35,16 @@ public struct Route: Sendable {
     /// `versions` filter refuses. When the package rules hide some of the package's versions
     /// the engine serves this cut instead, made once per document and rule set like a rendering.
     public var filterVersions: (@Sendable (MetadataDocument) throws -> ByteBuffer)?
+    /// For metadata: the versions of `package` the document lists with their publish times,
+    /// for ecosystems whose metadata carries them (cooldowns age versions by them).
+    public var versionDates: (@Sendable (MetadataDocument) throws -> [VersionDate])?
+    /// For metadata without dates of its own (npm's abbreviated documents): the route of the
+    /// document whose `versionDates` date this one's versions.
+    public var datesFrom: Route? {
+        get { datesSource.first }
+        set { datesSource = newValue.map { [$0] } ?? [] }
+    }
+    private var datesSource: [Route] = []
     /// The content type of the answer; nil serves the type upstream gave.
     public var contentType: String?
     /// Upstream response headers (lower-case names) kept with the entry and sent with every

@@ -2,6 +2,9 @@ import Foundation
 public import LarderCore
 
 extension ComposerAdapter: PackageCatalog {
+    /// Package metadata dates every version (`time`).
+    public var versionsCarryDates: Bool { true }
+
     /// What `composer install` reads: `packages.json` and the package's stable metadata.
     public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         let name = try packageName(package)

@@ -100,6 +100,11 @@ public struct ComposerAdapter: Ecosystem {
             return sources
         }
         route.validate = { body, _ in _ = try ComposerMetadata.versions(body, package: package) }
+        route.versionDates = { document in
+            try ComposerMetadata.versions(document.body, package: package).compactMap { entry in
+                (entry["version"] as? String).map { VersionDate($0, published: (entry["time"] as? String).flatMap(RFC3339.date)) }
+            }
+        }
         route.parseMemoryFactor = 16
         return route
     }

@@ -2,6 +2,9 @@ import Foundation
 public import LarderCore
 
 extension NpmAdapter: PackageCatalog {
+    /// Package documents date every version (`time`).
+    public var versionsCarryDates: Bool { true }
+
     /// Both package documents: `npm install` reads the abbreviated one, `npm view` the full one.
     public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         let name = try NpmPackageName(package.description)

@@ -105,6 +105,12 @@ public struct NpmAdapter: Ecosystem {
             upstreams.map { $0.source(path: "/\(name.urlPath)", headers: [("Accept", accept)]) }
         }
         route.validate = { body, _ in try Packument(body, source: "the answer").validate(name: name.description) }
+        if abbreviated {
+            // Abbreviated documents carry no publish times: the full document dates their versions.
+            route.datesFrom = try packumentRoute(name, abbreviated: false, baseURL: "")
+        } else {
+            route.versionDates = { document in try Packument(document.body, source: document.sourceURL).versionDates() }
+        }
         route.links = { document in
             try Packument(document.body, source: document.sourceURL).releases().compactMap(\.tarball).map {
                 ArtifactLink(name: $0.filename, url: $0.url, integrity: $0.integrity)

@@ -93,6 +93,33 @@ public struct Packument: Sendable {
         return releases
     }
 
+    /// Every version with its publish time from `time` (nil where `time` has none, as in
+    /// abbreviated documents).
+    public func versionDates() throws -> [VersionDate] {
+        var versions: [String] = []
+        var times: [String: Date] = [:]
+        try scan { s in
+            var top = try s.beginObject()
+            while let key = try s.nextMember(&top) {
+                if key == "versions", s.atObject() {
+                    var entries = try s.beginObject()
+                    while let version = try s.nextMember(&entries) {
+                        if s.atObject() { versions.append(version) }
+                        try s.skipValue()
+                    }
+                } else if key == "time", s.atObject() {
+                    var time = try s.beginObject()
+                    while let field = try s.nextMember(&time) {
+                        if let text = try s.stringValue(), let date = RFC3339.date(text) { times[field] = date }
+                    }
+                } else {
+                    try s.skipValue()
+                }
+            }
+        }
+        return versions.map { VersionDate($0, published: times[$0]) }
+    }
+
     /// The tarball whose file name is `filename`: its upstream URL and promised digest.
     public func tarball(named filename: String) throws -> Tarball? {
         try releases().lazy.compactMap(\.tarball).first { $0.filename == filename }

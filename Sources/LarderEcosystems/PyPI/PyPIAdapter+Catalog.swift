@@ -2,6 +2,10 @@ import Foundation
 public import LarderCore
 
 extension PyPIAdapter: PackageCatalog {
+    /// PEP 700 JSON pages date every file (`upload-time`); a page without dates leaves its
+    /// versions undated, and a cooldown then holds them back from when Larder first saw them.
+    public var versionsCarryDates: Bool { true }
+
     /// Project pages and files are named by the PEP 503 normalised name.
     public func routeName(of package: CatalogPackage) -> String { PyPIName.normalize(package.name) }
 

@@ -103,6 +103,7 @@ public struct PyPIAdapter: Ecosystem {
             upstreams.map { $0.source(path: "/\(name)/", headers: [("Accept", Self.upstreamAccept)]) }
         }
         route.validate = SimplePageValidation.projectPage
+        route.versionDates = { document in try Self.parse(document, name: name).versionDates }
         route.links = { document in try Self.parse(document, name: name).links }
         return route
     }

@@ -25,6 +25,22 @@ public struct SimpleProject: Sendable, Equatable {
     /// The file named `filename`.
     public func file(named filename: String) -> SimpleFile? { files.first { $0.filename == filename } }
 
+    /// Each version the files name, with its publish time: the earliest `upload-time` of its
+    /// files (PEP 700), nil when any of its files has none.
+    public var versionDates: [VersionDate] {
+        var earliest: [String: Date?] = [:]
+        for file in files {
+            guard let version = PyPIAdapter.version(of: file.filename) else { continue }
+            let date = file.uploadTime.flatMap(RFC3339.date)
+            if let known = earliest[version] {
+                earliest[version] = known.flatMap { known in date.map { min(known, $0) } }
+            } else {
+                earliest[version] = .some(date)
+            }
+        }
+        return earliest.map { VersionDate($0.key, published: $0.value) }
+    }
+
     /// The page listing only the versions `allowed` lets through: files whose version (read
     /// from the file name) it refuses, or whose name gives no version, are left out.
     public func filtered(_ allowed: VersionFilter) -> SimpleProject {

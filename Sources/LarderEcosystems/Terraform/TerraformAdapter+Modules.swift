@@ -68,7 +68,7 @@ extension TerraformAdapter {
     /// `204` with `X-Terraform-Get`: an HTTP archive rewritten to come through Larder (the
     /// subdirectory kept), any other source unchanged.
     func moduleDownload(_ module: TerraformModule, version: String, upstream: Upstream, engine: Engine, baseURL: String) async throws -> EngineResponse {
-        try engine.checkPolicy(moduleDownloadRoute(module, version: version, upstream: upstream, engine: engine))
+        try await engine.checkPolicy(moduleDownloadRoute(module, version: version, upstream: upstream, engine: engine))
         let (source, at) = try await moduleSource(module, version: version, upstream: upstream, engine: engine)
         var location = source
         if let archive = TerraformModuleSource(source, relativeTo: at) {

@@ -4,7 +4,7 @@ import LarderMirror
 import LarderPolicy
 import NIOCore
 
-/// `/api/declarations`, `/api/blocks`, `/api/revocations` and `/api/audit`: the package rules
+/// `/api/declarations`, `/api/blocks`, `/api/revocations`, `/api/exemptions` and `/api/audit`: the package rules
 /// over HTTP. Each collection lists its rules (`GET`, `?q=` searches the Package URL, note and
 /// author) and makes one (`POST {"purl": "…", "note": "…"}`, revocations also `"purge": true`);
 /// `GET|PATCH|DELETE /api/<collection>/{id}` shows a rule, amends its note (`{"note": "…"}`)
@@ -13,7 +13,7 @@ struct PolicyAPI: Sendable {
     let admin: PolicyAdmin
 
     /// The collections and the action of their rules.
-    static let collections: [String: PackageRule.Action] = ["declarations": .declare, "blocks": .block, "revocations": .revoke]
+    static let collections: [String: PackageRule.Action] = ["declarations": .declare, "blocks": .block, "revocations": .revoke, "exemptions": .exempt]
 
     /// Answers a request below `/api/`; `segments` starts with the collection; `actor` is the
     /// requesting token's name.
