@@ -74,7 +74,9 @@ def main():
             "tarball": f"http://127.0.0.1:{a.port}/npm/bench-files/-/{label}.tgz",
             "integrity": "sha512-" + base64.b64encode(h.digest()).decode()}}
     with open(os.path.join(www, "npm", "bench-files.json"), "w") as f:
-        json.dump({"name": "bench-files", "dist-tags": {"latest": "1.0.0"}, "versions": versions}, f)
+        # Publish times, old enough for any cooldown a benchmark sets.
+        time = {v: "2020-01-01T00:00:00.000Z" for v in versions}
+        json.dump({"name": "bench-files", "dist-tags": {"latest": "1.0.0"}, "versions": versions, "time": time}, f)
 
     # npm packages for the SBOM benchmark: tarballs of 8 KiB to 256 KiB, a document each.
     components = []
