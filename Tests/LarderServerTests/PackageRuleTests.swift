@@ -198,4 +198,38 @@ struct PackageRuleTests {
             #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz").status == 403)
         }
     }
+
+    @Test("mirror jobs obey the rules: a blocked version, an undeclared package (declared-only) and a version in its cooldown are reported failed with the reason and never fetched; the allowed one is")
+    func mirrorObeys() async throws {
+        let upstream = try await Self.upstream()
+        upstream.publishNpm(name: "young", versions: [("1.0.0", PackageFile(filename: "young-1.0.0.tgz", data: Data("young".utf8)), [:])], published: ["1.0.0": Date()])
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.mode = .declaredOnly
+            $0.mirrorAPI = true
+            $0.cooldown.defaultAge = 3_600
+        }
+        try await larder.stopping(upstream) {
+            let writer = try await larder.makeToken(.admin, name: "platform")
+            for (path, purl) in [("/api/declarations", "pkg:npm/left-pad"), ("/api/blocks", "pkg:npm/left-pad@1.4.0"), ("/api/declarations", "pkg:npm/young")] {
+                let body = try JSONSerialization.data(withJSONObject: ["purl": purl, "note": "mirror test"])
+                #expect(try await Self.post(larder, path, String(decoding: body, as: UTF8.self), token: writer).status == 201)
+            }
+            // left-pad's versions are undated in this fixture: exempt them from the cooldown.
+            #expect(try await Self.post(larder, "/api/exemptions", #"{"purl": "pkg:npm/left-pad", "note": "undated fixture"}"#, token: writer).status == 201)
+            let job = #"{"purls": ["pkg:npm/left-pad@1.3.0", "pkg:npm/left-pad@1.4.0", "pkg:npm/other@2.0.0", "pkg:npm/young@1.0.0"]}"#
+            let started = try await MirrorAPITests.post(larder, job)
+            #expect(started.status == 202, "\(started.text)")
+            let id = try #require(try MirrorAPITests.job(started)["id"] as? String)
+            let done = try await MirrorAPITests.wait(larder, id) { ["done", "failed"].contains($0) }
+            let errors = (done["errors"] as? [String] ?? []).joined(separator: "\n")
+            #expect(errors.contains("left-pad@1.4.0 is blocked"), "\(errors)")
+            #expect(errors.contains("pkg:npm/other is not declared"), "\(errors)")
+            #expect(errors.contains("held back by the cooldown"), "\(errors)")
+            #expect(upstream.requests(to: "/left-pad/-/left-pad-1.3.0.tgz") == 1)
+            #expect(upstream.requests(to: "/left-pad/-/left-pad-1.4.0.tgz") == 0)
+            #expect(upstream.requests(to: "/other") == 0)
+            #expect(upstream.requests(to: "/young/-/young-1.0.0.tgz") == 0)
+        }
+    }
 }
