@@ -87,4 +87,27 @@ struct RuleFilteringTests {
             #expect(try await RawHTTP.send(port: larder.port, target: "/terraform/modules/v1/registry.example/example/network/aws/1.1.0/download").status == 403)
         }
     }
+
+    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download")
+    func downloadsRefused() async throws {
+        let upstream = try await FixtureRegistry()
+        RubyGemsServerTests.publish(upstream)
+        upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0", "2.0"])
+        let larder = try await TestLarder {
+            try $0.setUpstream("rubygems", upstream.url)
+            try $0.setUpstream("oci", upstream.url)
+        }
+        try await larder.stopping(upstream) {
+            try await Self.block(larder, "pkg:gem/rack-ish@2.0.0")
+            try await Self.block(larder, "pkg:oci/app@2.0?repository_url=\(upstream.url.replacingOccurrences(of: "http://", with: ""))/team/app")
+            for file in [RubyGemsServerTests.gem, RubyGemsServerTests.platformGem] {
+                let refused = try await RawHTTP.send(port: larder.port, target: "/gem/gems/\(file.filename)")
+                #expect(refused.status == 403 && refused.text.contains("rack-ish@2.0.0 is blocked"), "\(file.filename): \(refused.text)")
+            }
+            #expect(upstream.requests(to: "/gems/\(RubyGemsServerTests.gem.filename)") == 0)
+            let accept = ("Accept", "application/vnd.oci.image.manifest.v1+json")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/2.0", headers: [accept]).status == 403)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0", headers: [accept]).status == 200)
+        }
+    }
 }

@@ -27,6 +27,12 @@ extension OCIAdapter: PackageCatalog {
         return try await image(package, upstream, repository, digest: version, engine: engine)
     }
 
+    /// Routes name an image by its repository on the registry (`library/alpine`), as `locate`
+    /// finds it from the package URL.
+    public func routeName(of package: CatalogPackage) -> String {
+        (try? locate(package).1) ?? ([package.namespace, package.name].compactMap { $0 }.joined(separator: "/"))
+    }
+
     /// Images are named by digest or tag; there are no ranges.
     public func versionRange(_ text: String) throws -> VersionRange {
         throw LarderError.badRequest("an OCI image is named by digest (pkg:oci/<name>@sha256:<hex>) or by its tag qualifier (?tag=<tag>), not by a range")
