@@ -13,6 +13,16 @@ struct PolicyClientTests {
         try #require(answer.status == 201, "\(answer.text)")
     }
 
+    /// An empty npm project with its own cache and no user configuration: its directory, the
+    /// environment to run npm in, and the `npm install` command pointed at Larder.
+    static func npmProject(_ larder: TestLarder, _ prefix: String) throws -> (String, [String: String], [String]) {
+        let project = TestLarder.temporaryDirectory(prefix)
+        try Data(#"{"name": "consumer", "version": "1.0.0", "private": true}"#.utf8).write(to: URL(fileURLWithPath: project + "/package.json"))
+        let env = ["HOME": project, "npm_config_userconfig": project + "/.npmrc-none", "npm_config_globalconfig": project + "/.npmrc-global-none", "npm_config_update_notifier": "false"]
+        let npm = ["npm", "install", "--registry", "\(larder.url)/npm/", "--cache", project + "/.npm-cache", "--no-audit", "--no-fund", "--prefer-online"]
+        return (project, env, npm)
+    }
+
     @Test("npm in declared-only mode: with larder-app and larder-lib@1.2.0 declared, npm install resolves ^1.0.0 to 1.2.0 although 1.3.0 is latest upstream; the hidden version is not found; an undeclared package fails with Larder's 403")
     func npmDeclaredOnly() async throws {
         let upstream = try await FixtureRegistry()
@@ -30,11 +40,8 @@ struct PolicyClientTests {
             let writer = try await larder.makeToken(.write, name: "web-team")
             try await Self.post(larder, "/api/declarations", purl: "pkg:npm/larder-app", note: "the web build", token: writer)
             try await Self.post(larder, "/api/declarations", purl: "pkg:npm/larder-lib@1.2.0", note: "pinned until OPS-7", token: writer)
-            let project = TestLarder.temporaryDirectory("npm-rules")
+            let (project, env, npm) = try Self.npmProject(larder, "npm-rules")
             defer { try? FileManager.default.removeItem(atPath: project) }
-            try Data(#"{"name": "consumer", "version": "1.0.0", "private": true}"#.utf8).write(to: URL(fileURLWithPath: project + "/package.json"))
-            let env = ["HOME": project, "npm_config_userconfig": project + "/.npmrc-none", "npm_config_globalconfig": project + "/.npmrc-global-none", "npm_config_update_notifier": "false"]
-            let npm = ["npm", "install", "--registry", "\(larder.url)/npm/", "--cache", project + "/.npm-cache", "--no-audit", "--no-fund", "--prefer-online"]
             try await Shell.run(npm + ["larder-app"], in: project, environment: env, clean: true)
             let versions = try await Shell.run(["node", "-e", "console.log(require('larder-app/package.json').version, require('larder-lib/package.json').version)"], in: project, environment: env, clean: true)
             #expect(versions.trimmingCharacters(in: .whitespacesAndNewlines) == "1.0.0 1.2.0")
@@ -66,11 +73,8 @@ struct PolicyClientTests {
             $0.cooldown.ecosystems = ["npm": 7 * 86_400]
         }
         try await larder.stopping(upstream) {
-            let project = TestLarder.temporaryDirectory("npm-cooldown")
+            let (project, env, npm) = try Self.npmProject(larder, "npm-cooldown")
             defer { try? FileManager.default.removeItem(atPath: project) }
-            try Data(#"{"name": "consumer", "version": "1.0.0", "private": true}"#.utf8).write(to: URL(fileURLWithPath: project + "/package.json"))
-            let env = ["HOME": project, "npm_config_userconfig": project + "/.npmrc-none", "npm_config_globalconfig": project + "/.npmrc-global-none", "npm_config_update_notifier": "false"]
-            let npm = ["npm", "install", "--registry", "\(larder.url)/npm/", "--cache", project + "/.npm-cache", "--no-audit", "--no-fund", "--prefer-online"]
             try await Shell.run(npm + ["larder-app"], in: project, environment: env, clean: true)
             let versions = try await Shell.run(["node", "-e", "console.log(require('larder-lib/package.json').version)"], in: project, environment: env, clean: true)
             #expect(versions.trimmingCharacters(in: .whitespacesAndNewlines) == "1.2.0")

@@ -58,21 +58,26 @@ struct CooldownTests {
         let upstream = try await FixtureRegistry()
         let now = Date()
         upstream.publishNpm(name: "left-pad", versions: [("1.0.0", Self.file("1.0.0"), [:]), ("1.1.0", Self.file("1.1.0"), [:])], published: ["1.0.0": now - Self.day, "1.1.0": now])
+        let cooldown: TimeInterval = 5
         let larder = try await TestLarder {
             try $0.setUpstream("npm", upstream.url)
-            $0.cooldown.defaultAge = 3
+            $0.cooldown.defaultAge = cooldown
+        }
+        // One document at a time: the two forms may be read either side of the moment.
+        let versions = { () async throws -> Set<String> in
+            let answer = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: [("Accept", "application/json")])
+            return Set((try PackageRuleTests.json(answer)["versions"] as? [String: Any] ?? [:]).keys)
         }
         try await larder.stopping(upstream) {
-            let first = try await PackageRuleTests.listed(larder, "left-pad").versions
-            #expect(first == ["1.0.0"])
-            var listed: Set<String> = []
-            for _ in 0..<40 where listed.count < 2 {
+            let first = try await versions()
+            // Answered before 1.1.0 came of age (a slow machine may get there later: then there is nothing to check).
+            if Date() < now + cooldown { #expect(first == ["1.0.0"]) }
+            var listed = first
+            for _ in 0..<60 where listed.count < 2 {
                 try await Task.sleep(for: .milliseconds(250))
-                // One document at a time: the two forms may be read either side of the moment.
-                let answer = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: [("Accept", "application/json")])
-                listed = Set((try PackageRuleTests.json(answer)["versions"] as? [String: Any] ?? [:]).keys)
+                listed = try await versions()
             }
-            #expect(listed == ["1.0.0", "1.1.0"], "1.1.0 did not appear after its 3 s cooldown")
+            #expect(listed == ["1.0.0", "1.1.0"], "1.1.0 did not appear after its cooldown")
             #expect(try await PackageRuleTests.listed(larder, "left-pad").versions == ["1.0.0", "1.1.0"])
             #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.1.0.tgz").status == 200)
         }
