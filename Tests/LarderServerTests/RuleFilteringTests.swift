@@ -88,7 +88,7 @@ struct RuleFilteringTests {
         }
     }
 
-    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download")
+    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download; the tag leaves the tag list")
     func downloadsRefused() async throws {
         let upstream = try await FixtureRegistry()
         RubyGemsServerTests.publish(upstream)
@@ -108,6 +108,32 @@ struct RuleFilteringTests {
             let accept = ("Accept", "application/vnd.oci.image.manifest.v1+json")
             #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/2.0", headers: [accept]).status == 403)
             #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0", headers: [accept]).status == 200)
+            let tags = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/tags/list")
+            #expect((try JSONSerialization.jsonObject(with: tags.body) as? [String: Any])?["tags"] as? [String] == ["1.0"], "\(tags.text)")
+        }
+    }
+
+    @Test("Terraform providers: a blocked version leaves the mirror's index.json, and its version document and archives are refused")
+    func terraformProviders() async throws {
+        let key = try await FixtureSigningKey.make()
+        let upstream = try await FixtureRegistry()
+        upstream.publishTerraformDiscovery()
+        try await upstream.publishTerraformProvider(namespace: "example", type: "fixture", version: "1.2.0", platforms: ["linux_amd64"], key: key)
+        try await upstream.publishTerraformProvider(namespace: "example", type: "fixture", version: "1.3.0", platforms: ["linux_amd64"], key: key)
+        let platform = [["os": "linux", "arch": "amd64"]]
+        let versions = ["versions": ["1.2.0", "1.3.0"].map { ["version": $0, "protocols": ["5.0"], "platforms": platform] as [String: Any] }]
+        upstream.set("/v1/providers/example/fixture/versions", body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: versions)), contentType: "application/json")
+        let larder = try await TestLarder {
+            $0.upstreams["terraform"] = [try Upstream(url: upstream.url, setting: "upstreams.terraform.registry.example", name: "registry.example")]
+        }
+        try await larder.stopping(upstream) {
+            try await Self.block(larder, "pkg:terraform/registry.example/example/fixture@1.3.0")
+            let base = "/terraform/providers/registry.example/example/fixture"
+            let index = try await RawHTTP.send(port: larder.port, target: "\(base)/index.json")
+            #expect((try JSONSerialization.jsonObject(with: index.body) as? [String: Any])?["versions"] as? [String: [String: String]] == ["1.2.0": [:]], "\(index.text)")
+            #expect(try await RawHTTP.send(port: larder.port, target: "\(base)/1.3.0.json").status == 403)
+            #expect(try await RawHTTP.send(port: larder.port, target: "\(base)/terraform-provider-fixture_1.3.0_linux_amd64.zip").status == 403)
+            #expect(try await RawHTTP.send(port: larder.port, target: "\(base)/1.2.0.json").status == 200)
         }
     }
 }

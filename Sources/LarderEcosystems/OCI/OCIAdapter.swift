@@ -204,6 +204,14 @@ public struct OCIAdapter: Ecosystem {
             [upstream.source(path: "/v2/\(repository)/tags/list\(suffix)")]
         }
         route.validate = { body, _ in try Self.validateJSONObject(body, what: "a tag list") }
+        route.filterVersions = { document in
+            // Tags are the references the package rules name: refused ones leave the list.
+            guard var list = try JSONSerialization.jsonObject(with: Data(document.body.readableBytesView)) as? [String: Any] else {
+                throw LarderError(.upstreamFailed, "the stored tag list is not a JSON object")
+            }
+            list["tags"] = (list["tags"] as? [String] ?? []).filter(document.versions.allows)
+            return ByteBuffer(data: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes]))
+        }
         return route
     }
 

@@ -26,6 +26,8 @@ extension TerraformAdapter {
         if file.hasSuffix(".json") {
             let version = String(file.dropLast(5))
             try TerraformNames.require(TerraformNames.isVersion, [version], what: "provider version")
+            // Made from several documents, not one route: the package rules are asked here.
+            try await engine.checkPolicy(Route(ecosystem: ecosystem, key: "\(provider.keyPrefix)/\(version)", kind: .metadata, package: provider.package(version: version)) { [] })
             return .response(try await versionDocument(provider, version: version, upstream: upstream, engine: engine))
         }
         guard let archive = TerraformNames.parseProviderArchive(file, type: provider.type) else {
