@@ -47,20 +47,19 @@ public struct LarderApplication: Sendable {
         let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4, accessLog: accessLog)
         let tokens = SQLiteTokenStore(index: stack.store.index)
         let access = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: configuration.host))
-        // The fast path answers before access control: only where anyone may read.
+        // The fast path clears readers from memory (anonymous reads, or tokens looked up lately).
         let responder = LarderResponder(
             engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, policyAdmin: stack.policyAdmin, accessLog: accessLog, mirrorJobs: mirrorJobs,
-            fastHits: access.anonymous == nil ? nil : fastHits)
+            fastHits: fastHits)
         let connections = MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)
         if let plain = configuration.plainHTTP {
             let plainAccess = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: plain.host))
-            let plainFastHits = plainAccess.anonymous == nil ? nil : fastHits
             let plainResponder = LarderResponder(
                 engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, policyAdmin: stack.policyAdmin, accessLog: accessLog, mirrorJobs: mirrorJobs,
-                fastHits: plainFastHits, plainHTTP: true)
+                fastHits: fastHits, plainHTTP: true)
             services.append(Application(
                 responder: plainResponder,
-                server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: plainFastHits, tls: nil) },
+                server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, access: plainAccess, tls: nil) },
                 configuration: .init(address: .hostname(plain.host, port: plain.port), serverName: LarderResponder.serverName, availableConnectionsDelegate: connections),
                 onServerRunning: { channel in await onPlainHTTPRunning(channel.localAddress?.port ?? plain.port) },
                 logger: logger))
@@ -69,7 +68,7 @@ public struct LarderApplication: Sendable {
         self.fastHits = fastHits
         self.application = Application(
             responder: responder,
-            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: access.anonymous == nil ? nil : fastHits, tls: tls) },
+            server: HTTPServerBuilder { LarderHTTP1Channel(responder: $0, timeouts: configuration.connections, fastHits: fastHits, access: access, tls: tls) },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: LarderResponder.serverName,
                 availableConnectionsDelegate: connections),

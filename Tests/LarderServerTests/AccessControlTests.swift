@@ -1,6 +1,6 @@
 import Foundation
 import LarderCore
-import LarderServer
+@testable import LarderServer
 import LarderTesting
 import NIOCore
 import Testing
@@ -71,6 +71,33 @@ struct AccessControlTests {
             #expect(bad.status == 401)
             let write = try await RawHTTP.send(port: larder.port, method: "POST", target: "/api/mirror", headers: [("Content-Type", "application/json")], body: Data("{}".utf8))
             #expect(write.status == 401 || write.status == 404)
+        }
+    }
+
+    @Test("the fast path clears tokens from memory: repeated hits with a known read token are answered there, on a listener without anonymous reads too; anonymous requests there, bad tokens and write-less roles still go to the router and are refused")
+    func fastPathTokens() async throws {
+        let upstream = try await Self.upstream()
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.anonymous = .some(nil)
+        }
+        let tarball = "/npm/left-pad/-/left-pad-1.3.0.tgz"
+        try await larder.stopping(upstream) {
+            let fast = { larder.larder.fastHits?.servedCount.load(ordering: .relaxed) ?? -1 }
+            let read = try await larder.makeToken(.read, name: "ci")
+            for _ in 0..<3 {
+                let answer = try await RawHTTP.send(port: larder.port, target: tarball, headers: [("Authorization", "Bearer \(read)")])
+                #expect(answer.status == 200 && answer.text == "a tarball")
+            }
+            let before = fast()
+            #expect(before > 0, "no repeated hit with a token was answered by the fast path")
+            for _ in 0..<3 { #expect(try await RawHTTP.send(port: larder.port, target: tarball, headers: [Self.basic(read)]).status == 200) }
+            #expect(fast() == before + 3)
+            // Refused as before, and not by the fast path.
+            #expect(try await RawHTTP.send(port: larder.port, target: tarball).status == 401)
+            #expect(try await RawHTTP.send(port: larder.port, target: tarball, headers: [("Authorization", "Bearer larder_wrong")]).status == 401)
+            #expect(try await RawHTTP.send(port: larder.port, target: tarball, headers: [("Authorization", "Bearer \(read)"), ("Authorization", "Bearer larder_wrong")]).status == 401)
+            #expect(fast() == before + 3)
         }
     }
 

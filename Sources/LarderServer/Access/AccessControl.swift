@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import LarderCore
 import Synchronization
 
@@ -44,6 +45,24 @@ final class AccessControl: Sendable {
             throw LarderError(.forbidden, "token '\(token.name)' has the \(token.role.rawValue) role; this needs \(role.rawValue)")
         }
         return token
+    }
+
+    /// Who may read with `headers`, answered from memory alone for the fast path: `.some(nil)`
+    /// for an anonymous request where anonymous reads are allowed, `.some(name)` for a token
+    /// remembered from a recent lookup that may read, nil when only the router can tell (no
+    /// anonymous reads, a token not remembered, a bad or revoked one, more than one header).
+    func rememberedReader(_ headers: HTTPHeaders) -> String?? {
+        let authorization = headers["authorization"]
+        guard let value = authorization.first else {
+            guard let anonymous, anonymous >= .read else { return nil }
+            return .some(nil)
+        }
+        guard authorization.count == 1, let secret = PresentedSecret.from(authorization: value) else { return nil }
+        let hash = AccessToken.hash(secret)
+        guard let remembered = cache.withLock({ $0[hash] }), remembered.until > ContinuousClock.now, let token = remembered.token, token.revokedAt == nil, token.role >= .read else {
+            return nil
+        }
+        return .some(token.name)
     }
 
     private func lookup(_ secret: String) async throws(LarderError) -> AccessToken? {

@@ -17,12 +17,15 @@ struct LarderHTTP1Channel: HTTPChannelHandler {
     let timeouts: ConnectionTimeouts
     /// Repeated cache hits answered before the router; nil to send every request to it.
     let fastHits: FastHits?
+    /// Who may read on this listener, for the fast path.
+    let access: AccessControl
     /// The TLS context connections are served over; nil for plain HTTP.
     let tls: NIOSSLContext?
 
     /// A channel answering with `responder` under `timeouts`, repeated hits from `fastHits`,
     /// over TLS when `tls` is given.
-    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts, fastHits: FastHits?, tls: NIOSSLContext?) {
+    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: ConnectionTimeouts, fastHits: FastHits?, access: AccessControl, tls: NIOSSLContext?) {
+        self.access = access
         self.responder = responder
         self.timeouts = timeouts
         self.fastHits = fastHits
@@ -42,7 +45,7 @@ struct LarderHTTP1Channel: HTTPChannelHandler {
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: .init())
             try pipeline.addHandler(MessageWatcher(clock: clock))
-            if let fastHits { try pipeline.addHandler(FastHitHandler(hits: fastHits)) }
+            if let fastHits { try pipeline.addHandler(FastHitHandler(hits: fastHits, access: access)) }
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
             return try Self.wrap(channel)

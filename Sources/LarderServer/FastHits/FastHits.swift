@@ -59,12 +59,12 @@ final class FastHits: Sendable {
     }
 
     /// Counts a hit answered from here, and logs it where there is an access log.
-    func served(_ prepared: Prepared, head: Bool, target: String, client: SocketAddress?) {
+    func served(_ prepared: Prepared, head: Bool, target: String, client: SocketAddress?, token: String?) {
         engine.recordReusedHit(prepared.hit, bytes: prepared.body.readableBytes, head: head)
         servedCount.add(1, ordering: .relaxed)
         guard let accessLog else { return }
         accessLog.record(AccessLogEntry(
-            time: Date(), client: client?.hostText, token: nil, method: head ? "HEAD" : "GET", path: String(target.prefix(1000)), ecosystem: prepared.ecosystem,
+            time: Date(), client: client?.hostText, token: token, method: head ? "HEAD" : "GET", path: String(target.prefix(1000)), ecosystem: prepared.ecosystem,
             package: prepared.package, cache: "HIT", status: 200, bytes: head ? 0 : prepared.body.readableBytes, milliseconds: 0))
     }
 
