@@ -232,4 +232,29 @@ struct PackageRuleTests {
             #expect(upstream.requests(to: "/young/-/young-1.0.0.tgz") == 0)
         }
     }
+
+    @Test("the README's rule forms are accepted in every ecosystem, named as the routes name packages")
+    func ruleForms() async throws {
+        let larder = try await TestLarder()
+        try await larder.stopping {
+            let admin = try await larder.makeToken(.admin, name: "admin")
+            let forms: [(String, String, String?)] = [
+                ("pkg:npm/%40types/node@20.1.0", "@types/node", "20.1.0"), ("pkg:npm/lodash@<4.17.21", "lodash", "<4.17.21"),
+                ("pkg:pypi/Foo_Bar@2.31.0", "foo-bar", "2.31.0"), ("pkg:pypi/urllib3@>=2,<2.2", "urllib3", ">=2,<2.2"),
+                ("pkg:maven/org.apache.commons/commons-text@1.9", "org.apache.commons/commons-text", "1.9"), ("pkg:maven/org.example/lib@[1.0,2.0)", "org.example/lib", "[1.0,2.0)"),
+                ("pkg:cargo/serde@1.0.200", "serde", "1.0.200"), ("pkg:golang/github.com/pkg/errors@v0.9.1", "github.com/pkg/errors", "v0.9.1"),
+                ("pkg:gem/rails@7.1.0", "rails", "7.1.0"), ("pkg:composer/monolog/monolog@3.5.0", "monolog/monolog", "3.5.0"),
+                ("pkg:nuget/Newtonsoft.Json@13.0.1", "newtonsoft.json", "13.0.1"),
+                ("pkg:terraform/registry.terraform.io/hashicorp/aws@5.31.0", "registry.terraform.io/hashicorp/aws", "5.31.0"),
+                ("pkg:terraform/hashicorp/aws@5.30.0", "registry.terraform.io/hashicorp/aws", "5.30.0"),
+                ("pkg:deb/debian/curl@7.88.1-10", "curl", "7.88.1-10"),
+            ]
+            for (purl, name, versions) in forms {
+                let body = try JSONSerialization.data(withJSONObject: ["purl": purl, "note": "README form"])
+                let answer = try await Self.post(larder, "/api/blocks", String(decoding: body, as: UTF8.self), token: admin)
+                let rule = try Self.json(answer)["rule"] as? [String: Any]
+                #expect(answer.status == 201 && rule?["name"] as? String == name && rule?["versions"] as? String == versions, "\(purl): \(answer.text)")
+            }
+        }
+    }
 }
