@@ -28,6 +28,27 @@ struct DebianServerTests {
         await key.remove()
     }
 
+    @Test("a blocked package version's pool file is refused with the rule's note; another package's is served")
+    func poolRefusedByRule() async throws {
+        let key = try await FixtureSigningKey.make()
+        let upstream = try await FixtureRegistry()
+        let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
+        let other = FixtureDebianPackage(name: "larder-other", version: "1.0-1")
+        try await upstream.publishDebianArchive(packages: [hello, other], key: key)
+        let larder = try await TestLarder {
+            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+        }
+        try await larder.stopping(upstream) {
+            try await RuleFilteringTests.block(larder, "pkg:deb/debian/larder-hello@1.0-1")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/debian/test/dists/stable/InRelease").status == 200)
+            let refused = try await RawHTTP.send(port: larder.port, target: "/debian/test/\(hello.poolPath)")
+            #expect(refused.status == 403 && refused.text.contains("test block"), "\(refused.text)")
+            #expect(upstream.requests(to: "/debian/\(hello.poolPath)") == 0)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/debian/test/\(other.poolPath)").status == 200)
+        }
+        await key.remove()
+    }
+
     @Test("a pool file whose bytes are not what the index lists, and an index that is not the one the Release lists, are refused")
     func refusals() async throws {
         let key = try await FixtureSigningKey.make()
