@@ -50,22 +50,23 @@ public struct PolicyAdmin: Sendable {
 
     /// Replaces rule `id`'s note.
     public func amend(id: Int64, note: String, actor: String, action: PackageRule.Action? = nil) async throws -> PackageRule {
-        let note = try Self.checked(note)
-        guard try await rule(id: id, action: action) != nil, let amended = try await store.amend(id: id, note: note, actor: actor) else {
-            throw PolicyInputError.noRule(id, action)
-        }
-        try await rules.refresh(from: store)
-        return amended
+        try await change(id: id, note: note, action: action) { try await store.amend(id: id, note: $0, actor: actor) }
     }
 
     /// Removes rule `id`, recording why.
     public func remove(id: Int64, note: String, actor: String, action: PackageRule.Action? = nil) async throws -> PackageRule {
+        try await change(id: id, note: note, action: action) { try await store.remove(id: id, note: $0, actor: actor) }
+    }
+
+    /// Checks `note` and that rule `id` exists (of `action`, when given), applies `apply` to
+    /// the checked note, and puts the result in force.
+    private func change(id: Int64, note: String, action: PackageRule.Action?, _ apply: (String) async throws -> PackageRule?) async throws -> PackageRule {
         let note = try Self.checked(note)
-        guard try await rule(id: id, action: action) != nil, let removed = try await store.remove(id: id, note: note, actor: actor) else {
+        guard try await rule(id: id, action: action) != nil, let changed = try await apply(note) else {
             throw PolicyInputError.noRule(id, action)
         }
         try await rules.refresh(from: store)
-        return removed
+        return changed
     }
 
     /// The newest audit entries, newest first.

@@ -296,12 +296,6 @@ public struct LarderResponder: HTTPResponder {
             sent?(buffer.readableBytes, false)
             return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: buffer))
         case .stream(let chunks):
-            guard let sent else {
-                return Response(status: status, headers: fields, body: ResponseBody { writer in
-                    for try await chunk in chunks { try await writer.write(chunk) }
-                    try await writer.finish(nil)
-                })
-            }
             return Response(status: status, headers: fields, body: ResponseBody { writer in
                 var bytes = 0
                 do {
@@ -311,10 +305,10 @@ public struct LarderResponder: HTTPResponder {
                     }
                     try await writer.finish(nil)
                 } catch {
-                    sent(bytes, true)
+                    sent?(bytes, true)
                     throw error
                 }
-                sent(bytes, false)
+                sent?(bytes, false)
             })
         }
     }

@@ -21,6 +21,14 @@ struct RuleChangeOptions: ParsableArguments {
     func stack() async throws -> LarderStack {
         try await RuleCommands.stack(settings)
     }
+
+    /// Makes and stores an `action` rule for `purl` with this note and author; a rule that
+    /// cannot be made is a usage error with its message.
+    func add(_ action: PackageRule.Action, _ purl: String, in stack: LarderStack? = nil) async throws -> PackageRule {
+        let stack = if let stack { stack } else { try await self.stack() }
+        let admin = stack.policyAdmin
+        return try await RuleCommands.checked { try await admin.add(action, packageURL: purl, note: note, actor: actor) }
+    }
 }
 
 /// Shared by the rule commands.
@@ -73,8 +81,7 @@ struct DeclareCommand: AsyncParsableCommand {
     @OptionGroup var options: RuleChangeOptions
 
     func run() async throws {
-        let admin = try await options.stack().policyAdmin
-        let rule = try await RuleCommands.checked { try await admin.add(.declare, packageURL: purl, note: options.note, actor: options.actor) }
+        let rule = try await options.add(.declare, purl)
         print("declared \(rule.packageURL) (rule \(rule.id))")
     }
 }
@@ -88,8 +95,7 @@ struct BlockCommand: AsyncParsableCommand {
     @OptionGroup var options: RuleChangeOptions
 
     func run() async throws {
-        let admin = try await options.stack().policyAdmin
-        let rule = try await RuleCommands.checked { try await admin.add(.block, packageURL: purl, note: options.note, actor: options.actor) }
+        let rule = try await options.add(.block, purl)
         print("blocked \(rule.packageURL) (rule \(rule.id))")
     }
 }
@@ -111,7 +117,7 @@ struct RevokeCommand: AsyncParsableCommand {
     func run() async throws {
         let stack = try await options.stack()
         let admin = stack.policyAdmin
-        let rule = try await RuleCommands.checked { try await admin.add(.revoke, packageURL: purl, note: options.note, actor: options.actor) }
+        let rule = try await options.add(.revoke, purl, in: stack)
         print("revoked \(rule.packageURL) (rule \(rule.id))")
         do {
             if purge {
@@ -137,8 +143,7 @@ struct ExemptCommand: AsyncParsableCommand {
     @OptionGroup var options: RuleChangeOptions
 
     func run() async throws {
-        let admin = try await options.stack().policyAdmin
-        let rule = try await RuleCommands.checked { try await admin.add(.exempt, packageURL: purl, note: options.note, actor: options.actor) }
+        let rule = try await options.add(.exempt, purl)
         print("exempted \(rule.packageURL) from the cooldown (rule \(rule.id))")
     }
 }
