@@ -40,6 +40,9 @@ public struct MirrorJob: Codable, Sendable, Equatable {
     public var inputProblems: [String]
     /// Downloads at a time.
     public var concurrency: Int
+    /// The name of the token that started it; nil when started anonymously. The job reads the
+    /// restricted upstreams that token may read when it runs.
+    public var submittedBy: String?
     /// Counts.
     public var progress = Progress()
     /// The first errors, at most `MirrorJob.errorLimit`.

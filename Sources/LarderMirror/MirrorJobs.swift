@@ -11,6 +11,8 @@ public final class MirrorJobs: Sendable {
     private let catalogs: [any PackageCatalog]
     private let store: any MirrorJobStore
     private let logger: Logger
+    /// The restricted upstreams a job started by the token of a name (nil: anonymous) may read.
+    private let grant: @Sendable (String?) async -> UpstreamGrant
 
     private struct Running {
         var job: MirrorJob
@@ -22,8 +24,14 @@ public final class MirrorJobs: Sendable {
     private let accepting = Mutex(true)
 
     /// Creates the job runner and marks jobs left unfinished by an earlier run as interrupted.
-    public init(engine: Engine, catalogs: [any PackageCatalog], store: any MirrorJobStore, logger: Logger) async throws {
+    /// `grant` says which restricted upstreams a job may read, by the name of the token that
+    /// started it; none by default.
+    public init(
+        engine: Engine, catalogs: [any PackageCatalog], store: any MirrorJobStore, logger: Logger,
+        grant: @escaping @Sendable (String?) async -> UpstreamGrant = { _ in UpstreamGrant() }
+    ) async throws {
         self.engine = engine
+        self.grant = grant
         self.catalogs = catalogs
         self.store = store
         self.logger = logger
@@ -34,12 +42,12 @@ public final class MirrorJobs: Sendable {
         }
     }
 
-    /// Creates and starts a job for `inputs`.
-    public func submit(_ inputs: MirrorInputs, concurrency: Int) async throws -> MirrorJob {
+    /// Creates and starts a job for `inputs`, started by the token named `submittedBy`.
+    public func submit(_ inputs: MirrorInputs, concurrency: Int, submittedBy: String? = nil) async throws -> MirrorJob {
         guard accepting.withLock({ $0 }) else { throw LarderError(.shuttingDown, "Larder is shutting down") }
         let job = MirrorJob(
             id: UUID().uuidString.lowercased(), state: .queued, purls: inputs.purls.map(\.description),
-            inputProblems: MirrorJob.capped(inputs.problems.map(\.description)), concurrency: concurrency, createdAt: MirrorJob.now())
+            inputProblems: MirrorJob.capped(inputs.problems.map(\.description)), concurrency: concurrency, submittedBy: submittedBy, createdAt: MirrorJob.now())
         try await store.save(job)
         _ = claim(job)
         start(job, problems: inputs.problems)
@@ -170,29 +178,32 @@ public final class MirrorJobs: Sendable {
             }
         }
         update(id) { count(problems, in: &$0) }
-        let summary = await MirrorRunner.run(
-            purls, planner: MirrorPlanner(engine: engine, catalogs: catalogs), engine: engine, concurrency: job.concurrency,
-            planned: { part in
-                self.update(id) { job in
-                    job.progress.total += part.artifacts.count
-                    count(part.problems, in: &job)
-                }
-            },
-            progress: { event in
-                self.update(id) { job in
-                    job.progress.done = event.done
-                    switch event.outcome {
-                    case .fetched(let bytes):
-                        job.progress.fetched += 1
-                        job.progress.bytes += bytes
-                    case .skipped, .absent: job.progress.skipped += 1
-                    case .failed(let reason):
-                        job.progress.failed += 1
-                        job.note("\(event.artifact.package) \(event.artifact.filename): \(reason)")
+        // The job sees the restricted upstreams its token may read now (not when it was made).
+        let summary = await UpstreamGrant.$current.withValue(await grant(job.submittedBy)) {
+            await MirrorRunner.run(
+                purls, planner: MirrorPlanner(engine: engine, catalogs: catalogs), engine: engine, concurrency: job.concurrency,
+                planned: { part in
+                    self.update(id) { job in
+                        job.progress.total += part.artifacts.count
+                        count(part.problems, in: &job)
+                    }
+                },
+                progress: { event in
+                    self.update(id) { job in
+                        job.progress.done = event.done
+                        switch event.outcome {
+                        case .fetched(let bytes):
+                            job.progress.fetched += 1
+                            job.progress.bytes += bytes
+                        case .skipped, .absent: job.progress.skipped += 1
+                        case .failed(let reason):
+                            job.progress.failed += 1
+                            job.note("\(event.artifact.package) \(event.artifact.filename): \(reason)")
+                        }
                     }
                 }
-            }
-        ).summary
+            ).summary
+        }
         let cancelled = Task.isCancelled
         saver.cancel()
         await saver.value

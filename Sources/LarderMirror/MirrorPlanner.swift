@@ -95,7 +95,7 @@ public struct MirrorPlanner: Sendable {
         for release in selected {
             let companions = try await catalog.companions(of: release, package: package, engine: engine)
             for artifact in release.artifacts + companions {
-                let cached = try await engine.lookup(artifact.route.key) != nil
+                let cached = try await engine.lookup(artifact.route) != nil
                 var versioned = "pkg:\(purl.type)/\(package)@\(release.version)"
                 if let v = try? PackageURL(type: purl.type, namespace: purl.namespace, name: purl.name, version: release.version, qualifiers: purl.qualifiers) { versioned = v.description }
                 plan.artifacts.append(PlannedArtifact(package: versioned, filename: artifact.filename, size: artifact.size, route: artifact.route, cached: cached, optional: artifact.optional))

@@ -79,7 +79,7 @@ public struct PolicyAdmin: Sendable {
     public func storedFiles(of rule: PackageRule) async throws -> [CacheEntry] {
         var found: [CacheEntry] = []
         for route in try await artifactRoutes(of: rule) {
-            if let entry = try await engine.lookup(route.key) { found.append(entry) }
+            found += try await engine.storedCopies(of: route)
         }
         return found
     }
@@ -89,7 +89,7 @@ public struct PolicyAdmin: Sendable {
         guard rule.action == .revoke else { throw PolicyInputError("only a revoked version's files are purged; rule \(rule.id) is a \(rule.action.rawValue) rule") }
         var purged: [CacheEntry] = []
         for route in try await artifactRoutes(of: rule) {
-            if let entry = try await engine.purge(key: route.key) { purged.append(entry) }
+            purged += try await engine.purgeCopies(of: route)
         }
         try await store.recordPurge(of: rule, actor: actor, note: "\(purged.count) stored file(s) deleted")
         return purged

@@ -34,9 +34,15 @@ public struct LarderApplication: Sendable {
         try await stack.loadRules()
         let engine = stack.engine
         var services: [any Service] = [EngineService(engine: engine), PolicyService(rules: stack.rules, store: stack.policyStore, logger: logger)]
+        let tokens = SQLiteTokenStore(index: stack.store.index)
         var mirrorJobs: MirrorJobs?
         if configuration.mirrorAPI {
-            let jobs = try await MirrorJobs(engine: engine, catalogs: stack.catalogs, store: SQLiteMirrorJobStore(index: stack.store.index), logger: logger)
+            // A job reads the restricted upstreams the token that started it may read.
+            let grants = stack.grants
+            let jobs = try await MirrorJobs(engine: engine, catalogs: stack.catalogs, store: SQLiteMirrorJobStore(index: stack.store.index), logger: logger) { name in
+                guard let name, let token = try? await tokens.tokens().first(where: { $0.name == name && $0.revokedAt == nil }) else { return UpstreamGrant() }
+                return grants.grant(for: token)
+            }
             services.append(MirrorJobsService(jobs: jobs))
             mirrorJobs = jobs
         }
@@ -44,18 +50,17 @@ public struct LarderApplication: Sendable {
         let accessLog = try configuration.accessLog.map { try AccessLog(destination: $0, logger: logger) }
         if let accessLog { services.append(AccessLogService(log: accessLog)) }
         // Hits are logged at debug: with that level on, every request goes through the router.
-        let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4, accessLog: accessLog)
-        let tokens = SQLiteTokenStore(index: stack.store.index)
+        let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4, grants: stack.grants, accessLog: accessLog)
         let access = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: configuration.host))
         // The fast path clears readers from memory (anonymous reads, or tokens looked up lately).
         let responder = LarderResponder(
-            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, policyAdmin: stack.policyAdmin, accessLog: accessLog, mirrorJobs: mirrorJobs,
+            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, policyAdmin: stack.policyAdmin, grants: stack.grants, accessLog: accessLog, mirrorJobs: mirrorJobs,
             fastHits: fastHits)
         let connections = MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)
         if let plain = configuration.plainHTTP {
             let plainAccess = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: plain.host))
             let plainResponder = LarderResponder(
-                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, policyAdmin: stack.policyAdmin, accessLog: accessLog, mirrorJobs: mirrorJobs,
+                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, policyAdmin: stack.policyAdmin, grants: stack.grants, accessLog: accessLog, mirrorJobs: mirrorJobs,
                 fastHits: fastHits, plainHTTP: true)
             services.append(Application(
                 responder: plainResponder,
@@ -91,6 +96,8 @@ public struct LarderStack: Sendable {
     public let rules: PackageRules
     /// Where the rules are kept.
     public let policyStore: SQLitePolicyStore
+    /// Which restricted upstreams each token may read.
+    let grants: UpstreamGrants
 
     /// Builds the stack from `configuration`, with `extraAdapters` mounted beside the ecosystems.
     /// The rules are empty until ``loadRules()``.
@@ -106,9 +113,12 @@ public struct LarderStack: Sendable {
             throw ConfigurationError(error.message)
         }
         policyStore = SQLitePolicyStore(index: store.index)
+        grants = UpstreamGrants(upstreams: configuration.upstreams, adapters: adapters)
+        var engineConfiguration = configuration.engine
+        engineConfiguration.restrictedUpstreams = grants.byEcosystem
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),
-            configuration: configuration.engine, logger: logger, policy: rules)
+            configuration: engineConfiguration, logger: logger, policy: rules)
     }
 
     /// Loads the package rules from the store.

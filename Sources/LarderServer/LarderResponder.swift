@@ -26,11 +26,15 @@ public struct LarderResponder: HTTPResponder {
     let access: AccessControl
     /// Where access log lines go, if anywhere.
     let accessLog: AccessLog?
+    /// Which restricted upstreams each token may read.
+    let grants: UpstreamGrants
 
     /// What answering a request learnt about it, for the access log and the fast path.
     struct RequestFacts {
         /// The name of the token it presented.
         var token: String?
+        /// The tag of the restricted upstreams that token may read ("" for none).
+        var view = ""
         /// The ecosystem whose adapter answered it.
         var ecosystem: String?
         /// The package and version it was about.
@@ -44,8 +48,9 @@ public struct LarderResponder: HTTPResponder {
     /// repeated hits are not answered before the router.
     init(
         engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, access: AccessControl, policyAdmin: PolicyAdmin,
-        accessLog: AccessLog? = nil, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false
+        grants: UpstreamGrants, accessLog: AccessLog? = nil, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false
     ) {
+        self.grants = grants
         self.policyAPI = PolicyAPI(admin: policyAdmin)
         self.access = access
         self.accessLog = accessLog
@@ -70,7 +75,7 @@ public struct LarderResponder: HTTPResponder {
         }
         logAccess(request, answer, since: started)
         if answer.reusable != nil, let fastHits, let target = request.head.path {
-            fastHits.keep(answer, target: target, serverName: Self.serverName, ecosystem: facts.ecosystem, package: facts.package)
+            fastHits.keep(answer, target: target, view: facts.view, serverName: Self.serverName, ecosystem: facts.ecosystem, package: facts.package)
         }
         guard let accessLog, let arrived else { return Self.response(answer) }
         let entry = AccessLogEntry(
@@ -128,6 +133,8 @@ public struct LarderResponder: HTTPResponder {
             }
             return adapter.errorResponse(error)
         }
+        let grant = grants.grant(for: token)
+        facts.view = grant.tag
         switch path.segments.first {
         case "health" where path.segments.count == 1:
             return Self.json("{\"status\":\"ok\"}\n")
@@ -147,20 +154,20 @@ public struct LarderResponder: HTTPResponder {
                 throw LarderError.notFound("the mirror API is off: enable it with mirror_api: true (LARDER_MIRROR_API=true or --mirror-api true)")
             }
             try path.requireNoEncodedSlash()
-            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody))
+            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody), actor: token?.name)
         case ".well-known" where path.segments.count == 2:
             guard let adapter = adapters.values.first(where: { $0.wellKnownNames.contains(path.segments[1]) }) else {
                 throw LarderError.notFound("Larder has no /.well-known/\(path.segments[1].prefix(100))")
             }
             do {
-                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token), facts: &facts)
+                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token), grant: grant, facts: &facts)
             } catch {
                 return adapter.errorResponse(error)
             }
         case let mount? where adapters[mount] != nil:
             let adapter = adapters[mount]!
             do {
-                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token), facts: &facts)
+                return try await serve(request, with: adapter, path: path, query: query, method: method, populate: populates(token), grant: grant, facts: &facts)
             } catch {
                 return adapter.errorResponse(error)
             }
@@ -207,7 +214,8 @@ public struct LarderResponder: HTTPResponder {
     /// Hands a request under `adapter`'s mount point to the adapter and the engine; `populate`
     /// says whether its cache misses are stored.
     private func serve(
-        _ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method, populate: Bool, facts: inout RequestFacts
+        _ request: Request, with adapter: any EcosystemAdapter, path: RequestPath, query: String?, method: ClientRequest.Method, populate: Bool, grant: UpstreamGrant,
+        facts: inout RequestFacts
     ) async throws(LarderError) -> EngineResponse {
         facts.ecosystem = adapter.ecosystem
         var headers: [String: String] = [:]
@@ -218,20 +226,21 @@ public struct LarderResponder: HTTPResponder {
             baseURL: try baseURL(for: request), readBody: { () async throws(LarderError) in try await Self.body(of: request, method: method, limit: limit) })
         clientRequest.populate = populate
         clientRequest.authenticationRequired = access.anonymous == nil
-        let resolution: Resolution
+        // The adapter and the engine see the restricted upstreams the requester may read.
         do {
-            resolution = try await adapter.resolve(clientRequest, engine: engine)
+            return try await UpstreamGrant.$current.withValue(grant) {
+                switch try await adapter.resolve(clientRequest, engine: engine) {
+                case .response(let response): return response
+                case .route(let route):
+                    facts.ecosystem = route.ecosystem
+                    facts.package = route.package
+                    return try await engine.serve(route, request: clientRequest)
+                }
+            }
         } catch let error as LarderError {
             throw error
         } catch {
             throw LarderError(.internalError, "\(error)")
-        }
-        switch resolution {
-        case .response(let response): return response
-        case .route(let route):
-            facts.ecosystem = route.ecosystem
-            facts.package = route.package
-            return try await engine.serve(route, request: clientRequest)
         }
     }
 

@@ -10,11 +10,12 @@ import NIOCore
 struct MirrorAPI: Sendable {
     let jobs: MirrorJobs
 
-    /// Answers a request whose path starts with `/api/mirror`; `rest` is the path below it.
-    func respond(method: ClientRequest.Method, rest: [String], body: ByteBuffer?) async throws(LarderError) -> EngineResponse {
+    /// Answers a request whose path starts with `/api/mirror`; `rest` is the path below it, and
+    /// `actor` the name of the token presented (nil: anonymous).
+    func respond(method: ClientRequest.Method, rest: [String], body: ByteBuffer?, actor: String?) async throws(LarderError) -> EngineResponse {
         do {
             switch (method, rest.count) {
-            case (.post, 0): return try await create(body)
+            case (.post, 0): return try await create(body, actor: actor)
             case (.get, 0): return try Self.json(["jobs": try await jobs.jobs()])
             case (.get, 1): return try Self.json(try await found(jobs.job(rest[0]), rest[0]))
             case (.delete, 1): return try Self.json(try await found(jobs.cancel(rest[0]), rest[0]))
@@ -40,7 +41,7 @@ struct MirrorAPI: Sendable {
     /// The request body of `POST /api/mirror`.
     static let fields: Set<String> = ["purls", "sbom", "lockfile", "concurrency"]
 
-    private func create(_ body: ByteBuffer?) async throws -> EngineResponse {
+    private func create(_ body: ByteBuffer?, actor: String?) async throws -> EngineResponse {
         guard let body, body.readableBytes > 0 else { throw LarderError.badRequest("send a JSON object with purls, sbom or lockfile") }
         guard !NestingLimit.exceeded(inJSON: Data(body.readableBytesView)) else { throw LarderError.badRequest(NestingLimit.message("request body")) }
         let object: [String: Any]
@@ -95,7 +96,7 @@ struct MirrorAPI: Sendable {
         }
         let concurrency = object["concurrency"].map { $0 as? Int } ?? MirrorRunner.defaultConcurrency
         guard let concurrency, (1...64).contains(concurrency) else { throw LarderError.badRequest("concurrency must be a whole number from 1 to 64") }
-        let job = try await jobs.submit(inputs, concurrency: concurrency)
+        let job = try await jobs.submit(inputs, concurrency: concurrency, submittedBy: actor)
         var response = try Self.json(job, status: 202)
         response.headers.append(("Location", "/api/mirror/\(job.id)"))
         return response

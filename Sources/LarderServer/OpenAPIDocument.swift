@@ -145,6 +145,7 @@ enum OpenAPIDocument {
             "purls": {"type": "array", "items": {"type": "string"}},
             "inputProblems": {"type": "array", "items": {"type": "string"}},
             "concurrency": {"type": "integer"},
+            "submittedBy": {"type": "string", "description": "the name of the token that started the job; the job reads the restricted upstreams that token may read"},
             "progress": {"$ref": "#/components/schemas/Progress"},
             "errors": {"type": "array", "items": {"type": "string"}, "maxItems": 50},
             "createdAt": {"type": "string"}, "startedAt": {"type": "string"}, "finishedAt": {"type": "string"}}},

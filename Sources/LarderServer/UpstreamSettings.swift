@@ -116,7 +116,7 @@ struct UpstreamSettings {
         throw ConfigurationError("\(setting) in config file \(file) must be a URL, a list of upstreams, or a mapping of names to upstreams")
     }
 
-    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only", "sha256"]
+    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only", "sha256", "readers"]
     private static let authKeys: Set<String> = ["username", "password_env", "password_file", "token_env", "token_file"]
 
     private func entry(_ value: Any, setting: String, name: String?) throws -> Upstream {
@@ -156,11 +156,24 @@ struct UpstreamSettings {
                 pinned[path.hasPrefix("/") ? String(path.dropFirst()) : path] = digest.hex
             }
         }
+        let readers = try fields["readers"].map { try Self.readers($0, setting: "\(setting).readers") } ?? []
         return try Self.wrap(setting) {
             try Upstream(
                 url: url, setting: setting, name: name, credentials: credentials, artifactHosts: hosts, verifyOnHit: verifyOnHit,
-                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill, digestOnly: digestOnly, pinnedSHA256: pinned)
+                maxArtifactBytes: maxArtifact, maxFillDuration: maxFill, digestOnly: digestOnly, pinnedSHA256: pinned, readers: readers)
         }
+    }
+
+    /// The token names and roles (`read`, `write`, `admin`) an upstream's `readers` lists.
+    private static func readers(_ value: Any, setting: String) throws -> [String] {
+        let texts = (value as? [Any])?.map { "\($0)" } ?? (value as? String).map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        guard let texts, !texts.isEmpty else {
+            throw ConfigurationError("\(setting) must be a list of token names and roles (read, write, admin); leave it out to let everyone read the upstream")
+        }
+        for text in texts where !AccessToken.isValidName(text) {
+            throw ConfigurationError("\(setting): '\(text.prefix(100))' is neither a role (read, write, admin) nor a token name (1 to 64 letters, digits, '-', '_' and '.')")
+        }
+        return texts
     }
 
     /// A boolean setting, false when not given.

@@ -121,10 +121,10 @@ struct RevokeCommand: AsyncParsableCommand {
         print("revoked \(rule.packageURL) (rule \(rule.id))")
         do {
             if purge {
-                for entry in try await admin.purge(rule, actor: options.actor) { print("purged \(entry.key) (sha256 \(entry.digest))") }
+                for entry in try await admin.purge(rule, actor: options.actor) { print("purged \(Route.displayKey(entry.key)) (sha256 \(entry.digest))") }
             } else {
                 for entry in try await admin.storedFiles(of: rule) {
-                    print("quarantined (not served): \(entry.key) at \(stack.store.blobs.path(ofDigest: entry.digest))")
+                    print("quarantined (not served): \(Route.displayKey(entry.key)) at \(stack.store.blobs.path(ofDigest: entry.digest))")
                 }
             }
         } catch {

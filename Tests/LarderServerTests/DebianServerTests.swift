@@ -19,7 +19,7 @@ struct DebianServerTests {
         }
         try await larder.stopping(upstream) {
             #expect(try await RawHTTP.send(port: larder.port, target: "/debian/test/dists/stable/InRelease").status == 200)
-            let stored = try await larder.engine.storedEntries(withKeyPrefix: "debian/test/dists/", limit: 100).map(\.key)
+            let stored = try await larder.engine.storedEntries(withKeyPrefix: "debian/test/dists/", ecosystem: "deb", limit: 100).map(\.key)
             #expect(stored == ["debian/test/dists/stable/InRelease"])
             let deb = try await RawHTTP.send(port: larder.port, target: "/debian/test/\(hello.poolPath)")
             #expect(deb.status == 200, "\(deb.text)")

@@ -28,6 +28,7 @@ extension Engine {
     /// returns its entry and whether it had to be fetched. A stored copy is re-hashed: one that
     /// is missing or damaged is replaced, not skipped. Used by the mirror.
     public func ensureArtifact(_ route: Route) async throws -> (entry: CacheEntry, fetched: Bool) {
+        let route = scoped(route)
         try await checkPolicy(route)
         // A catalog may list metadata among a package's files (an archive's index files).
         if route.kind == .metadata {

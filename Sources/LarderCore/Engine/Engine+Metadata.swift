@@ -8,6 +8,7 @@ extension Engine {
     /// budget while `body` parses it. Adapters resolve artifacts with it; it counts no hits or
     /// misses.
     public func withMetadata<T: Sendable>(_ route: Route, _ body: @Sendable (MetadataDocument) throws -> T) async throws -> T {
+        let route = scoped(route)
         for _ in 0..<2 {
             let (entry, provenance) = try await metadataEntry(route)
             let result: T? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
@@ -24,6 +25,7 @@ extension Engine {
     /// without reading it: the mirror caches documents clients will read offline.
     @discardableResult
     public func ensureMetadata(_ route: Route) async throws -> CacheEntry {
+        let route = scoped(route)
         try await checkPolicy(route)
         return try await metadataEntry(route).0
     }
@@ -209,6 +211,7 @@ extension Engine {
     /// no such artifact.
     public func artifactLink(_ route: Route, named name: String) async throws -> (link: ArtifactLink, upstream: String?)? {
         guard let extract = route.links else { throw LarderError(.internalError, "route \(route.key) records no links") }
+        let route = scoped(route)
         for _ in 0..<2 {
             let (entry, provenance) = try await metadataEntry(route)
             switch try await index.link(named: name, documentKey: route.key, digest: entry.digest) {

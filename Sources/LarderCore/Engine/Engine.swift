@@ -68,6 +68,7 @@ public final class Engine: Sendable {
     /// Answers a client's request for `route`; failures are thrown for the adapter to present
     /// in its protocol's error format.
     public func serve(_ route: Route, request: ClientRequest) async throws(LarderError) -> EngineResponse {
+        let route = scoped(route)
         do {
             try await checkPolicy(route)
             switch route.kind {
@@ -109,23 +110,19 @@ public final class Engine: Sendable {
         return entry
     }
 
-    /// The stored entries whose keys start with `prefix` (at most `limit`), for adapters that
-    /// find related documents by key (the suites of an archive).
-    public func storedEntries(withKeyPrefix prefix: String, limit: Int) async throws -> [CacheEntry] {
-        try await index.entries(withKeyPrefix: prefix, limit: limit)
+    /// Removes the entries stored for `route` in every view and their blobs when nothing else
+    /// refers to them (a revoked version purged); returns the removed entries.
+    public func purgeCopies(of route: Route) async throws -> [CacheEntry] {
+        let copies = try await storedCopies(of: route)
+        for entry in copies {
+            hot.remove(entry.digest)
+            await discard(entry)
+        }
+        return copies
     }
 
     /// Forgets `entry` (from memory, and from the index if it still points at the same blob) and
     /// deletes its blob when nothing else refers to it.
-    /// Removes the entry stored under `key` and its blob when nothing else refers to it (a
-    /// revoked version purged); returns the removed entry, nil when nothing was stored.
-    public func purge(key: String) async throws -> CacheEntry? {
-        guard let entry = try await lookup(key) else { return nil }
-        hot.remove(entry.digest)
-        await discard(entry)
-        return entry
-    }
-
     func discard(_ entry: CacheEntry) async {
         entries.remove(entry.key)
         do {

@@ -23,6 +23,11 @@ public struct EngineConfiguration: Sendable {
     /// How long a graceful shutdown lets running downloads finish before cancelling them.
     public var shutdownGrace: Duration = .seconds(10)
 
+    /// The restricted upstreams (`Upstream.readers` set) of each ecosystem, by identifier and
+    /// keyed by `Route.ecosystem`: routes of an ecosystem with any are fitted to the requester's
+    /// `UpstreamGrant` (`Engine.scoped`).
+    public var restrictedUpstreams: [String: Set<String>] = [:]
+
     /// The defaults.
     public init() {}
 }

@@ -83,6 +83,9 @@ public struct Route: Sendable {
     /// and fetches it anew. The engine bounds the wait (`hitCheckTimeout`) and serves the cached
     /// copy when the check does not finish in time.
     public var hitCheck: (@Sendable (CacheEntry) async -> HitDecision)?
+    /// Set once the engine has fitted the route to the requester's grant (`Engine.scoped`): the
+    /// view tag its key carries, "" for the public view.
+    var view: String?
 
     /// Creates a route.
     public init(

@@ -31,6 +31,10 @@ public struct Upstream: Sendable, CustomStringConvertible {
     /// For ecosystems whose files are named by path (plain files): the SHA-256 the configuration
     /// fixes for some paths, by path relative to the base URL.
     public let pinnedSHA256: [String: String]
+    /// Who may read what comes from it (`readers`: token names and roles); empty for everyone.
+    /// A restricted upstream is asked only for requesters granted it, and what it answers is
+    /// cached apart from what everyone else sees (`UpstreamGrant`).
+    public let readers: [String]
 
     /// The default largest artifact: 20 GiB.
     public static let defaultMaxArtifactBytes: Int64 = 20 << 30
@@ -43,6 +47,8 @@ public struct Upstream: Sendable, CustomStringConvertible {
     public var id: String { baseURL }
     /// Whether requests to it carry credentials.
     public var hasCredentials: Bool { credentials != nil }
+    /// Whether only some requesters may read from it (`readers` is set).
+    public var isRestricted: Bool { !readers.isEmpty }
 
     /// Parses a configured upstream. Credentials written into the URL (`https://user:token@host/`)
     /// are used when `credentials` is nil. Throws a message naming `setting` when the URL is not
@@ -51,7 +57,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         url: String, setting: String, name: String? = nil, credentials: UpstreamCredentials? = nil,
         artifactHosts: [HostPattern] = [], verifyOnHit: Bool = false,
         maxArtifactBytes: Int64 = Upstream.defaultMaxArtifactBytes, maxFillDuration: Duration = Upstream.defaultMaxFillDuration,
-        digestOnly: Bool = false, pinnedSHA256: [String: String] = [:]
+        digestOnly: Bool = false, pinnedSHA256: [String: String] = [:], readers: [String] = []
     ) throws(LarderError) {
         guard var components = URLComponents(string: url.trimmingCharacters(in: .whitespaces)), let origin = URLOrigin(components) else {
             throw LarderError(.notConfigured, "\(setting) must be an http:// or https:// URL with a host, got '\(UpstreamRequest.redact(url))'")
@@ -77,6 +83,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         self.maxFillDuration = maxFillDuration
         self.digestOnly = digestOnly
         self.pinnedSHA256 = pinnedSHA256
+        self.readers = readers
     }
 
     /// A request for `path` below the base URL (`path` starts with `/`, or is empty).

@@ -124,7 +124,7 @@ public struct DebianAdapter: Ecosystem {
     /// The SHA-256 the indexes of the archive's stored suites list for pool file `path`.
     func poolIntegrity(_ upstream: Upstream, path: String, engine: Engine) async throws -> Integrity? {
         let prefix = key(upstream, "dists/")
-        let stored = try await engine.storedEntries(withKeyPrefix: prefix, limit: 10_000).map(\.key)
+        let stored = try await engine.storedEntries(withKeyPrefix: prefix, ecosystem: ecosystem, limit: 10_000).map(\.key)
         // Each suite once, InRelease preferred to Release.
         var suites: [String: String] = [:]
         for key in stored where key.hasSuffix("/InRelease") || key.hasSuffix("/Release") {

@@ -48,10 +48,10 @@ final class AccessControl: Sendable {
     }
 
     /// Who may read with `headers`, answered from memory alone for the fast path: `.some(nil)`
-    /// for an anonymous request where anonymous reads are allowed, `.some(name)` for a token
+    /// for an anonymous request where anonymous reads are allowed, `.some(token)` for a token
     /// remembered from a recent lookup that may read, nil when only the router can tell (no
     /// anonymous reads, a token not remembered, a bad or revoked one, more than one header).
-    func rememberedReader(_ headers: HTTPHeaders) -> String?? {
+    func rememberedReader(_ headers: HTTPHeaders) -> AccessToken?? {
         let authorization = headers["authorization"]
         guard let value = authorization.first else {
             guard let anonymous, anonymous >= .read else { return nil }
@@ -62,7 +62,7 @@ final class AccessControl: Sendable {
         guard let remembered = cache.withLock({ $0[hash] }), remembered.until > ContinuousClock.now, let token = remembered.token, token.revokedAt == nil, token.role >= .read else {
             return nil
         }
-        return .some(token.name)
+        return .some(token)
     }
 
     private func lookup(_ secret: String) async throws(LarderError) -> AccessToken? {

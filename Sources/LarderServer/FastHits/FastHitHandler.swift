@@ -39,9 +39,9 @@ final class FastHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             if routed == 0, head.method == .GET || head.method == .HEAD, Self.plain(head.headers), let reader = access.rememberedReader(head.headers),
-                let answer = hits.answer(for: head.uri)
+                let answer = hits.answer(for: head.uri, reader: reader)
             {
-                pending = (head, answer, reader)
+                pending = (head, answer, reader?.name)
                 return
             }
             routed += 1

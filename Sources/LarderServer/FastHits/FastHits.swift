@@ -25,6 +25,8 @@ final class FastHits: Sendable {
 
     private let table: LRUCache<String, Prepared>
     private let engine: Engine
+    /// Which restricted upstreams each reader may read: answers are kept per granted set.
+    private let grants: UpstreamGrants
     /// Where access log lines go, if anywhere.
     private let accessLog: AccessLog?
     private let date = Mutex<(second: Int, text: String)>((0, ""))
@@ -33,26 +35,36 @@ final class FastHits: Sendable {
 
     /// A table holding at most `capacity` bytes of bodies; answers sent from it are logged to
     /// `accessLog`.
-    init(engine: Engine, capacity: Int, accessLog: AccessLog? = nil) {
+    init(engine: Engine, capacity: Int, grants: UpstreamGrants, accessLog: AccessLog? = nil) {
         self.engine = engine
+        self.grants = grants
         self.accessLog = accessLog
         self.table = LRUCache(capacity: capacity)
     }
 
-    /// Keeps `answer` for `target` if the engine marked it reusable.
-    func keep(_ answer: EngineResponse, target: String, serverName: String, ecosystem: String? = nil, package: PackageRef? = nil) {
+    /// Where the answer for `target` to a reader granted the restricted upstreams tagged `view`
+    /// is kept: readers granted different upstreams see different caches.
+    private static func slot(_ target: String, view: String) -> String {
+        view.isEmpty ? target : view + "\u{1}" + target
+    }
+
+    /// Keeps `answer` for `target`, as answered to a reader whose grant is tagged `view`, if the
+    /// engine marked it reusable.
+    func keep(_ answer: EngineResponse, target: String, view: String, serverName: String, ecosystem: String? = nil, package: PackageRef? = nil) {
         guard let hit = answer.reusable, answer.status == 200, case .buffer(let body) = answer.body else { return }
         var headers = HTTPHeaders()
         for (name, value) in answer.headers { headers.add(name: name, value: value) }
         headers.add(name: "Server", value: serverName)
-        table.set(target, Prepared(hit: hit, head: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body: body, ecosystem: ecosystem, package: package), cost: body.readableBytes + target.utf8.count)
+        table.set(Self.slot(target, view: view), Prepared(hit: hit, head: HTTPResponseHead(version: .http1_1, status: .ok, headers: headers), body: body, ecosystem: ecosystem, package: package), cost: body.readableBytes + target.utf8.count)
     }
 
-    /// The answer kept for `target`, if its entry is still current; an outdated one is dropped.
-    func answer(for target: String) -> Prepared? {
-        guard let prepared = table.get(target) else { return nil }
+    /// The answer kept for `target` for `reader` (nil: anonymous), if its entry is still
+    /// current; an outdated one is dropped.
+    func answer(for target: String, reader: AccessToken?) -> Prepared? {
+        let slot = grants.isEmpty ? target : Self.slot(target, view: grants.grant(for: reader).tag)
+        guard let prepared = table.get(slot) else { return nil }
         guard engine.isCurrent(prepared.hit) else {
-            table.remove(target)
+            table.remove(slot)
             return nil
         }
         return prepared

@@ -87,7 +87,7 @@ struct PolicyAPI: Sendable {
         var size: Int64
 
         init(_ entry: CacheEntry) {
-            (key, sha256, size) = (entry.key, entry.digest, entry.size)
+            (key, sha256, size) = (Route.displayKey(entry.key), entry.digest, entry.size)
         }
     }
 

@@ -1,0 +1,85 @@
+import Foundation
+
+extension Route {
+    /// Separates a key from the tag of the view it belongs to. U+0001 appears in no key a
+    /// route builds from a request (control characters are refused in paths).
+    static let viewSeparator = "\u{1}view\u{1}"
+
+    /// A stored key as people read it: a granted view's tag written `key#view=tag`.
+    public static func displayKey(_ key: String) -> String {
+        key.replacingOccurrences(of: viewSeparator, with: "#view=")
+    }
+}
+
+extension Engine {
+    /// `route` as the requester of the current task sees it (`UpstreamGrant.current`). In an
+    /// ecosystem with restricted upstreams, the restricted upstreams the requester is not
+    /// granted are left out of its sources, and a requester granted some gets its own view of
+    /// the cache: its keys carry a tag naming the granted set. So a private package is never
+    /// served to, nor listed for, anyone not granted its upstream, and a public package of the
+    /// same name fetched by someone else can never stand in for it (dependency confusion).
+    /// Everyone granted nothing shares the plain keys. Routes of other ecosystems, and routes
+    /// already fitted, are returned as they are.
+    func scoped(_ route: Route) -> Route {
+        guard route.view == nil, let restricted = configuration.restrictedUpstreams[route.ecosystem], !restricted.isEmpty else { return route }
+        let grant = UpstreamGrant.current
+        let granted = restricted.intersection(grant.upstreams)
+        let hidden = restricted.subtracting(granted)
+        let tag = UpstreamGrant.tag(of: granted)
+        var fitted = route
+        fitted.view = tag
+        if !tag.isEmpty { fitted.key += Route.viewSeparator + tag }
+        let sources = route.sources
+        fitted.sources = {
+            // Whatever resolving the sources asks the engine (a package's metadata) is asked
+            // in the same view.
+            let all = try await UpstreamGrant.$current.withValue(grant) { try await sources() }
+            let visible = all.filter { source in source.request.upstreamID.map { !hidden.contains($0) } ?? false }
+            if visible.isEmpty && !all.isEmpty {
+                throw LarderError(.notFound, "not found in any upstream this client may read")
+            }
+            return visible
+        }
+        fitted.datesFrom = route.datesFrom.map(scoped)
+        return fitted
+    }
+
+    /// The entry stored for `route` in the current requester's view.
+    public func lookup(_ route: Route) async throws -> CacheEntry? {
+        try await lookup(scoped(route).key)
+    }
+
+    /// The entries stored for `route` in every view (the public one and each granted set's), for
+    /// acting on a package wherever it is cached (a revoked version purged).
+    public func storedCopies(of route: Route) async throws -> [CacheEntry] {
+        var copies: [CacheEntry] = []
+        if let plain = try await lookup(route.key) { copies.append(plain) }
+        guard configuration.restrictedUpstreams[route.ecosystem].map({ !$0.isEmpty }) ?? false else { return copies }
+        let prefix = route.key + Route.viewSeparator
+        for entry in try await index.entries(withKeyPrefix: prefix, limit: 10_000) where !entry.key.dropFirst(prefix.count).contains("\u{1}") {
+            copies.append(entry)
+        }
+        return copies
+    }
+
+    /// The stored entries of `ecosystem` whose keys start with `prefix` (at most `limit`) in the
+    /// current requester's view, with their keys as routes name them (without the view's tag),
+    /// for adapters that find related documents by key (the suites of an archive).
+    public func storedEntries(withKeyPrefix prefix: String, ecosystem: String, limit: Int) async throws -> [CacheEntry] {
+        let found = try await index.entries(withKeyPrefix: prefix, limit: limit)
+        guard let restricted = configuration.restrictedUpstreams[ecosystem], !restricted.isEmpty else {
+            return found.filter { !$0.key.contains(Route.viewSeparator) }
+        }
+        let tag = UpstreamGrant.tag(of: restricted.intersection(UpstreamGrant.current.upstreams))
+        let suffix = tag.isEmpty ? "" : Route.viewSeparator + tag
+        return found.compactMap { entry in
+            if tag.isEmpty {
+                return entry.key.contains(Route.viewSeparator) ? nil : entry
+            }
+            guard entry.key.hasSuffix(suffix) else { return nil }
+            var entry = entry
+            entry.key = String(entry.key.dropLast(suffix.count))
+            return entry
+        }
+    }
+}
