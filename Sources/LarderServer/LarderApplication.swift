@@ -34,14 +34,11 @@ public struct LarderApplication: Sendable {
         try await stack.loadRules()
         let engine = stack.engine
         var services: [any Service] = [EngineService(engine: engine), PolicyService(rules: stack.rules, store: stack.policyStore, logger: logger)]
-        let tokens = SQLiteTokenStore(index: stack.store.index)
         var mirrorJobs: MirrorJobs?
         if configuration.mirrorAPI {
             // A job reads the restricted upstreams the token that started it may read.
-            let grants = stack.grants
             let jobs = try await MirrorJobs(engine: engine, catalogs: stack.catalogs, store: SQLiteMirrorJobStore(index: stack.store.index), logger: logger) { name in
-                guard let name, let token = try? await tokens.tokens().first(where: { $0.name == name && $0.revokedAt == nil }) else { return UpstreamGrant() }
-                return grants.grant(for: token)
+                (try? await stack.grant(forTokenNamed: name)) ?? UpstreamGrant()
             }
             services.append(MirrorJobsService(jobs: jobs))
             mirrorJobs = jobs
@@ -51,6 +48,7 @@ public struct LarderApplication: Sendable {
         if let accessLog { services.append(AccessLogService(log: accessLog)) }
         // Hits are logged at debug: with that level on, every request goes through the router.
         let fastHits = logger.logLevel <= .debug ? nil : FastHits(engine: engine, capacity: configuration.engine.memoryCacheBytes / 4, grants: stack.grants, accessLog: accessLog)
+        let tokens = SQLiteTokenStore(index: stack.store.index)
         let access = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: configuration.host))
         // The fast path clears readers from memory (anonymous reads, or tokens looked up lately).
         let responder = LarderResponder(
@@ -119,6 +117,15 @@ public struct LarderStack: Sendable {
         engine = Engine(
             index: store.index, blobs: store.blobs, upstream: UpstreamClient(timeouts: configuration.timeouts, trust: configuration.trust, logger: logger),
             configuration: engineConfiguration, logger: logger, policy: rules)
+    }
+
+    /// The restricted upstreams the token called `name` may read: none for nil, an unknown or
+    /// a revoked token.
+    public func grant(forTokenNamed name: String?) async throws -> UpstreamGrant {
+        guard let name, let token = try await SQLiteTokenStore(index: store.index).tokens().first(where: { $0.name == name && $0.revokedAt == nil }) else {
+            return UpstreamGrant()
+        }
+        return grants.grant(for: token)
     }
 
     /// Loads the package rules from the store.

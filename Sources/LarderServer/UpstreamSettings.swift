@@ -116,7 +116,8 @@ struct UpstreamSettings {
         throw ConfigurationError("\(setting) in config file \(file) must be a URL, a list of upstreams, or a mapping of names to upstreams")
     }
 
-    private static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only", "sha256", "readers"]
+    /// The keys an upstream entry takes (each documented in the README's upstream table).
+    static let entryKeys: Set<String> = ["url", "auth", "verify_on_hit", "artifact_hosts", "max_artifact_mb", "max_fill_seconds", "digest_only", "sha256", "readers"]
     private static let authKeys: Set<String> = ["username", "password_env", "password_file", "token_env", "token_file"]
 
     private func entry(_ value: Any, setting: String, name: String?) throws -> Upstream {

@@ -27,6 +27,8 @@ struct MirrorCommand: AsyncParsableCommand {
     var dryRun = false
     @Option(help: "Upstream requests at a time (package documents and downloads share them).")
     var concurrency = MirrorRunner.defaultConcurrency
+    @Option(help: "Read the restricted upstreams (upstreams.<ecosystem>[i].readers) this token may read, by its name, and fill its view of the cache; by default none.")
+    var reader: String?
     @OptionGroup var settings: SettingsOptions
 
     func validate() throws {
@@ -66,6 +68,14 @@ struct MirrorCommand: AsyncParsableCommand {
 
         let stack = try LarderStack(configuration: configuration, logger: Logger(label: "larder"))
         try await stack.loadRules()
+        let grant = try await stack.grant(forTokenNamed: reader)
+        if let reader, grant.upstreams.isEmpty {
+            print("note: token '\(reader)' may read no restricted upstream (unknown, revoked, or named in no upstream's readers); mirroring what everyone sees")
+        }
+        try await UpstreamGrant.$current.withValue(grant) { try await mirror(inputs, stack: stack) }
+    }
+
+    private func mirror(_ inputs: MirrorInputs, stack: LarderStack) async throws {
         let output = MirrorOutput(terminal: isatty(STDOUT_FILENO) == 1)
         let planner = MirrorPlanner(engine: stack.engine, catalogs: stack.catalogs)
         if dryRun {

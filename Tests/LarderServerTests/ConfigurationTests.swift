@@ -1,7 +1,7 @@
 import Foundation
 import LarderCore
 import LarderEcosystems
-import LarderServer
+@testable import LarderServer
 import Testing
 
 @Suite("Configuration")
@@ -154,8 +154,11 @@ struct ConfigurationTests {
             #expect(readme.contains("`upstreams.\(ecosystem)`"), "README does not document upstreams.\(ecosystem)")
             #expect(readme.contains("`LARDER_UPSTREAM_\(ecosystem.uppercased())`"), "README does not document LARDER_UPSTREAM_\(ecosystem.uppercased())")
         }
-        for text in ["`--upstream ECOSYSTEM=URL`", "`--upstream-artifact-hosts ECOSYSTEM=HOSTS`", "`LARDER_UPSTREAM_<ECOSYSTEM>_ARTIFACT_HOSTS`", "`SSL_CERT_FILE`", "`password_env`", "`password_file`", "`token_env`", "`token_file`", "`verify_on_hit`", "`artifact_hosts`", "`max_artifact_mb`", "`max_fill_seconds`"] {
+        for text in ["`--upstream ECOSYSTEM=URL`", "`--upstream-artifact-hosts ECOSYSTEM=HOSTS`", "`LARDER_UPSTREAM_<ECOSYSTEM>_ARTIFACT_HOSTS`", "`SSL_CERT_FILE`", "`password_env`", "`password_file`", "`token_env`", "`token_file`", ] {
             #expect(readme.contains(text), "README does not document \(text)")
+        }
+        for key in UpstreamSettings.entryKeys {
+            #expect(readme.contains("| `\(key)` |"), "README's upstream table does not document \(key)")
         }
         for key in ConfigurationKey.all {
             #expect(readme.contains("`\(key.name)`"), "README does not document \(key.name)")
