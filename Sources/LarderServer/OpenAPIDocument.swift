@@ -3,7 +3,9 @@ import LarderMirror
 /// The OpenAPI 3.1 description of Larder's own HTTP API, served at `/openapi.json`. Tests check
 /// that the server's answers match it.
 enum OpenAPIDocument {
-    static let json = #"""
+    static let json = document
+
+    private static let document = #"""
     {
       "openapi": "3.1.0",
       "info": {"title": "Larder", "version": "0.1.0", "description": "Larder's own API: health, statistics, mirror jobs and package rules. The registries' protocols are served under /pypi/, /npm/ and the other mounts. Requests present a Larder token as a bearer token or as the password of basic credentials; without one they get what the anonymous setting allows. Reads need the read role, declarations and mirror jobs write, blocks and revocations admin."},
@@ -45,74 +47,7 @@ enum OpenAPIDocument {
             "200": {"description": "An event stream", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
             "404": {"$ref": "#/components/responses/Error"}}}
         },
-        "/api/declarations": {
-          "get": {"summary": "List declarations, oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
-            "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
-          "post": {"summary": "Make a rule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleRequest"}}}},
-            "responses": {
-              "201": {"description": "The rule, in force", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleAnswer"}}}},
-              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
-              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/declarations/{id}": {
-          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
-          "get": {"summary": "One rule", "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
-          "patch": {"summary": "Replace the rule's note", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteRequest"}}}},
-            "responses": {"200": {"description": "The amended rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
-          "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
-            "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/blocks": {
-          "get": {"summary": "List blocks, oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
-            "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
-          "post": {"summary": "Make a rule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleRequest"}}}},
-            "responses": {
-              "201": {"description": "The rule, in force", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleAnswer"}}}},
-              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
-              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/blocks/{id}": {
-          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
-          "get": {"summary": "One rule", "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
-          "patch": {"summary": "Replace the rule's note", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteRequest"}}}},
-            "responses": {"200": {"description": "The amended rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
-          "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
-            "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/exemptions": {
-          "get": {"summary": "List exemptions (break-glass: no cooldown, no freeze date), oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
-            "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
-          "post": {"summary": "Make a rule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleRequest"}}}},
-            "responses": {
-              "201": {"description": "The rule, in force", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleAnswer"}}}},
-              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
-              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/exemptions/{id}": {
-          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
-          "get": {"summary": "One rule", "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
-          "patch": {"summary": "Replace the rule's note", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteRequest"}}}},
-            "responses": {"200": {"description": "The amended rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
-          "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
-            "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/revocations": {
-          "get": {"summary": "List revocations, oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
-            "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
-          "post": {"summary": "Make a rule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RevocationRequest"}}}},
-            "responses": {
-              "201": {"description": "The rule, in force", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleAnswer"}}}},
-              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
-              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
-        },
-        "/api/revocations/{id}": {
-          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
-          "get": {"summary": "One rule", "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
-          "patch": {"summary": "Replace the rule's note", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteRequest"}}}},
-            "responses": {"200": {"description": "The amended rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
-          "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
-            "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
-        },
+    """# + ruleCollections + #"""
         "/api/audit": {
           "get": {"summary": "The audit log of rule changes, newest first", "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 10000, "default": 100}}],
             "responses": {"200": {"description": "Entries", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AuditLog"}}}}, "400": {"$ref": "#/components/responses/Error"}}}
@@ -177,4 +112,36 @@ enum OpenAPIDocument {
       }
     }
     """#
+
+    /// The paths of the rule collections (`/api/declarations`, `/api/blocks`,
+    /// `/api/exemptions`, `/api/revocations`): one template, so they stay alike.
+    private static let ruleCollections = [
+        ("declarations", "declarations", "RuleRequest"), ("blocks", "blocks", "RuleRequest"),
+        ("exemptions", "exemptions (break-glass: no cooldown, no freeze date)", "RuleRequest"), ("revocations", "revocations", "RevocationRequest"),
+    ].map { ruleCollection(name: $0.0, listed: $0.1, request: $0.2) }.joined()
+
+    /// The paths of one rule collection, listed as `listed`, whose rules are made with the
+    /// schema `request`.
+    private static func ruleCollection(name: String, listed: String, request: String) -> String {
+        #"""
+        "/api/\#(name)": {
+          "get": {"summary": "List \#(listed), oldest first", "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}, "description": "only rules whose package URL, note or author contains this (ignoring case)"}],
+            "responses": {"200": {"description": "Rules", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleList"}}}}, "401": {"$ref": "#/components/responses/Error"}}},
+          "post": {"summary": "Make a rule", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/\#(request)"}}}},
+            "responses": {
+              "201": {"description": "The rule, in force", "headers": {"Location": {"schema": {"type": "string"}}}, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RuleAnswer"}}}},
+              "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"},
+              "409": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}}}
+        },
+        "/api/\#(name)/{id}": {
+          "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}}],
+          "get": {"summary": "One rule", "responses": {"200": {"description": "The rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "404": {"$ref": "#/components/responses/Error"}}},
+          "patch": {"summary": "Replace the rule's note", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteRequest"}}}},
+            "responses": {"200": {"description": "The amended rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}},
+          "delete": {"summary": "Remove the rule", "parameters": [{"name": "note", "in": "query", "required": true, "schema": {"type": "string"}, "description": "why, for the audit log"}],
+            "responses": {"200": {"description": "The removed rule", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PackageRule"}}}}, "400": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}
+        },
+
+        """#
+    }
 }

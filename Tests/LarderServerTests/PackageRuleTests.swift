@@ -10,6 +10,18 @@ import Testing
 /// the API that manages them.
 @Suite("Package rules")
 struct PackageRuleTests {
+    @Test("the OpenAPI document is valid JSON describing every rule collection the API serves, each with its list, make, read, amend and remove operations")
+    func openAPICollections() throws {
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(OpenAPIDocument.json.utf8)) as? [String: Any])
+        let paths = try #require(root["paths"] as? [String: [String: Any]])
+        for collection in PolicyAPI.collections.keys {
+            #expect(Set(paths["/api/\(collection)"]?.keys.map { $0 } ?? []) == ["get", "post"], "\(collection)")
+            #expect(Set(paths["/api/\(collection)/{id}"]?.keys.map { $0 } ?? []) == ["parameters", "get", "patch", "delete"], "\(collection)")
+        }
+        let revocation = ((((paths["/api/revocations"]?["post"] as? [String: Any])?["requestBody"] as? [String: Any])?["content"] as? [String: Any])?["application/json"] as? [String: Any])?["schema"] as? [String: String]
+        #expect(revocation?["$ref"] == "#/components/schemas/RevocationRequest")
+    }
+
     /// left-pad 1.3.0 and 1.4.0 (latest), and another package.
     static func upstream() async throws -> FixtureRegistry {
         let upstream = try await FixtureRegistry()
