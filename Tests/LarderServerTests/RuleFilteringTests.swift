@@ -88,10 +88,13 @@ struct RuleFilteringTests {
         }
     }
 
-    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download; the tag leaves the tag list")
+    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download; the version's lines leave the gem's info file, whose ETag is the MD5 of what is served; the tag leaves the tag list")
     func downloadsRefused() async throws {
         let upstream = try await FixtureRegistry()
         RubyGemsServerTests.publish(upstream)
+        let older = "1.0.0 |checksum:\(String(repeating: "a", count: 64))\n"
+        let info = "---\n\(older)2.0.0 |checksum:\(RubyGemsServerTests.gem.sha256),ruby:>= 2.7\n2.0.0-x86_64-linux |checksum:\(RubyGemsServerTests.platformGem.sha256)\n"
+        upstream.set("/info/rack-ish", body: ByteBuffer(string: info), contentType: "text/plain")
         upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0", "2.0"])
         let larder = try await TestLarder {
             try $0.setUpstream("rubygems", upstream.url)
@@ -105,6 +108,11 @@ struct RuleFilteringTests {
                 #expect(refused.status == 403 && refused.text.contains("rack-ish@2.0.0 is blocked"), "\(file.filename): \(refused.text)")
             }
             #expect(upstream.requests(to: "/gems/\(RubyGemsServerTests.gem.filename)") == 0)
+            let filtered = try await RawHTTP.send(port: larder.port, target: "/gem/info/rack-ish")
+            #expect(filtered.status == 200 && filtered.text == "---\n" + older, "\(filtered.text)")
+            #expect(filtered.headers["etag"] == "\"\(Insecure.MD5.hash(data: filtered.body).hexDigest)\"")
+            let again = try await RawHTTP.send(port: larder.port, target: "/gem/info/rack-ish", headers: [("If-None-Match", filtered.headers["etag"] ?? "")])
+            #expect(again.status == 304)
             let accept = ("Accept", "application/vnd.oci.image.manifest.v1+json")
             #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/2.0", headers: [accept]).status == 403)
             #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0", headers: [accept]).status == 200)

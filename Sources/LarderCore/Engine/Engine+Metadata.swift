@@ -273,15 +273,25 @@ extension Engine {
                 Presentation(body: try filterVersions(document), contentType: contentType ?? document.contentType ?? "application/octet-stream")
             }
         }
-        guard let presenter else {
-            let etag = "\"\(route.etagAlgorithm.flatMap { entry.checksums[$0] } ?? entry.digest)\""
+        /// `served` as it is stored, tagged by its own digest (`etagAlgorithm`'s where set).
+        func asStored(_ served: CacheEntry) async throws -> EngineResponse? {
+            let etag = "\"\(route.etagAlgorithm.flatMap { served.checksums[$0] } ?? served.digest)\""
             headers.insert(("ETag", etag), at: 0)
             if Conditional.notModified(request, etag: etag, lastModified: lastModified) { return EngineResponse(status: 304, headers: headers) }
-            headers.insert(("Content-Type", route.contentType ?? entry.contentType ?? "application/octet-stream"), at: 0)
-            headers.append(("Content-Length", "\(entry.size)"))
+            headers.insert(("Content-Type", route.contentType ?? served.contentType ?? "application/octet-stream"), at: 0)
+            headers.append(("Content-Length", "\(served.size)"))
             if request.method == .head { return EngineResponse(status: 200, headers: headers) }
-            guard let body = try await body(of: entry, range: nil) else { return nil }
+            guard let body = try await body(of: served, range: nil) else { return nil }
             return EngineResponse(status: 200, headers: headers, body: body)
+        }
+        guard let presenter else { return try await asStored(entry) }
+        if let algorithm = route.etagAlgorithm {
+            // Clients that check the tag against the body (Bundler, MD5) get that digest of the
+            // cut, which is served uncompressed like the document it is cut from.
+            guard let cut = try await storedRendering(route, presenter: presenter, versions: versions, document: entry, provenance: provenance, gzip: false, algorithms: [algorithm]) else {
+                return nil
+            }
+            return try await asStored(cut)
         }
 
         // The rules' stamp is part of the tag: a client holding a copy made under other rules gets the new one.

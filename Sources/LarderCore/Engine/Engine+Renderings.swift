@@ -26,11 +26,12 @@ extension Engine {
     /// small. Nil when a blob it needs vanished (the caller asks again).
     /// `versions` is what the package rules let the rendering list, and the stamp of those rules.
     func storedRendering(
-        _ route: Route, presenter: MetadataPresenter, versions: (filter: VersionFilter, stamp: String)?, document: CacheEntry, provenance: MetadataDocument.Provenance, gzip: Bool
+        _ route: Route, presenter: MetadataPresenter, versions: (filter: VersionFilter, stamp: String)?, document: CacheEntry, provenance: MetadataDocument.Provenance, gzip: Bool,
+        algorithms: Set<Integrity.Algorithm> = []
     ) async throws -> CacheEntry? {
         var key = Self.renderingPrefix(route.key) + document.digest + "\u{1}" + presenter.variant
         if let versions { key += "\u{1}" + versions.stamp }
-        let plain = try await renderOnce(key, documentKey: route.key, document: document) {
+        let plain = try await renderOnce(key, documentKey: route.key, document: document, algorithms: algorithms) {
             try await self.withMetadataMemory(document.size, factor: route.parseMemoryFactor) {
                 guard let body = try await self.smallBlob(document) else { return nil }
                 var source = MetadataDocument(body, of: document, provenance: provenance)
@@ -95,7 +96,7 @@ extension Engine {
     /// The entry stored under `key`, or the one `make` produces, stored; one `make` per key at a
     /// time across concurrent requests, run to its end even when its requests are gone.
     private func renderOnce(
-        _ key: String, documentKey: String, document: CacheEntry,
+        _ key: String, documentKey: String, document: CacheEntry, algorithms: Set<Integrity.Algorithm> = [],
         make: @escaping @Sendable () async throws -> (body: ByteBuffer, contentType: String?, headers: [String: String])?
     ) async throws -> CacheEntry? {
         if let stored = try await lookup(key) { return stored }
@@ -104,7 +105,7 @@ extension Engine {
             let task = Task<CacheEntry?, any Error> {
                 defer { _ = self.renderFlights.withLock { $0.removeValue(forKey: key) } }
                 guard let made = try await make() else { return nil }
-                return try await self.storeRendering(made, key: key, documentKey: documentKey, document: document)
+                return try await self.storeRendering(made, key: key, documentKey: documentKey, document: document, algorithms: algorithms)
             }
             flights[key] = task
             return task
@@ -112,20 +113,26 @@ extension Engine {
         return try await task.value
     }
 
-    /// Writes a rendering to the store and indexes it under `key`.
-    private func storeRendering(_ made: (body: ByteBuffer, contentType: String?, headers: [String: String]), key: String, documentKey: String, document: CacheEntry) async throws -> CacheEntry {
+    /// Writes a rendering to the store and indexes it under `key`, with its digests by
+    /// `algorithms` besides SHA-256.
+    private func storeRendering(
+        _ made: (body: ByteBuffer, contentType: String?, headers: [String: String]), key: String, documentKey: String, document: CacheEntry, algorithms: Set<Integrity.Algorithm>
+    ) async throws -> CacheEntry {
         let path = try blobs.makeStagingPath()
         do {
             let file = try PosixFile.create(path)
             try await file.write(made.body, at: 0)
-            let digest = made.body.withUnsafeReadableBytes { SHA256.hash(data: $0).hexDigest }
+            var hasher = DigestAccumulator(algorithms: algorithms)
+            hasher.update(made.body)
+            let digests = hasher.finalize()
+            let digest = digests[.sha256]!
             let size = Int64(made.body.readableBytes)
             let now = Date()
             let entry = CacheEntry(
                 key: key, ecosystem: document.ecosystem, kind: .metadata, digest: digest, size: size, contentType: made.contentType,
                 etag: nil, lastModified: nil, sourceURL: document.sourceURL, fetchedAt: now, storedAt: now, upstream: document.upstream,
-                headers: made.headers)
-            try await commit(Staged(path: path, file: file, size: size, digests: [.sha256: digest]), entry: entry, replace: false)
+                headers: made.headers, checksums: digests.filter { $0.key != .sha256 })
+            try await commit(Staged(path: path, file: file, size: size, digests: digests), entry: entry, replace: false)
             if made.body.readableBytes <= configuration.memoryObjectLimit { hot.set(digest, made.body, cost: made.body.readableBytes) }
             await limitRenderings(of: documentKey, current: document.digest)
             return entry

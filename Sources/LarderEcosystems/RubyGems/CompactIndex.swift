@@ -50,6 +50,24 @@ public enum CompactIndex {
         return releases
     }
 
+    /// An `info` file without the lines of the versions `allowed` refuses (every platform of
+    /// such a version); `---` and the other lines stay as they are.
+    public static func filteredInfo(_ body: ByteBuffer, allowed: VersionFilter) -> ByteBuffer {
+        let text = String(decoding: body.readableBytesView, as: UTF8.self)
+        var kept: [Substring] = []
+        var past = false
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            defer { if line == "---" { past = true } }
+            guard past, let field = line.split(separator: " ", maxSplits: 1).first else {
+                kept.append(line)
+                continue
+            }
+            let version = field.split(separator: "-", maxSplits: 1).first.map(String.init) ?? String(field)
+            if allowed.allows(version) { kept.append(line) }
+        }
+        return ByteBuffer(string: kept.joined(separator: "\n"))
+    }
+
     /// Checks a `versions` file: `created_at: …`, `---`, then `<name> <versions> <md5>` lines.
     public static func validateVersions(_ body: ByteBuffer) throws(LarderError) {
         let head = String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self)

@@ -93,6 +93,7 @@ public struct RubyGemsAdapter: Ecosystem {
             upstreams.map { $0.source(path: "/info/\(URLPath.encodeSegment(name))") }
         }
         route.validate = { body, _ in _ = try CompactIndex.releases(body, gem: name) }
+        route.filterVersions = { document in CompactIndex.filteredInfo(document.body, allowed: document.versions) }
         route.etagAlgorithm = .md5
         route.parseMemoryFactor = 4
         return route
