@@ -7,6 +7,25 @@ import Testing
 
 @Suite("NuGet documents")
 struct NuGetTests {
+    @Test("a registration index with inlined pages loses the refused versions' leaves (case aside), its counts follow, and a page left empty goes; linked pages and other JSON stay")
+    func filteredRegistration() throws {
+        let leaf = { (version: String) -> [String: Any] in ["@id": "x/\(version).json", "catalogEntry": ["version": version]] }
+        let index: [String: Any] = ["count": 3, "items": [
+            ["@id": "p1", "count": 2, "lower": "1.0.0", "upper": "2.0.0-Beta", "items": [leaf("1.0.0"), leaf("2.0.0-Beta")]],
+            ["@id": "p2", "count": 1, "lower": "3.0.0", "upper": "3.0.0", "items": [leaf("3.0.0")]],
+            ["@id": "p3", "count": 5, "lower": "4.0.0", "upper": "9.0.0"],
+        ]]
+        let allowed = VersionFilter { $0 != "2.0.0-beta" && $0 != "3.0.0" }
+        let body = ByteBuffer(data: try JSONSerialization.data(withJSONObject: index))
+        let cut = try #require(try JSONSerialization.jsonObject(with: Data(buffer: try NuGetDocuments.filteredRegistration(body, allowed: allowed))) as? [String: Any])
+        let pages = try #require(cut["items"] as? [[String: Any]])
+        #expect(cut["count"] as? Int == 2 && pages.map { $0["@id"] as? String } == ["p1", "p3"])
+        #expect(pages[0]["count"] as? Int == 1 && (pages[0]["items"] as? [[String: Any]])?.count == 1)
+        #expect(pages[1]["count"] as? Int == 5)
+        #expect(try NuGetDocuments.filteredRegistration(body, allowed: .everything) == body)
+        #expect(try NuGetDocuments.filteredRegistration(ByteBuffer(string: "[1]"), allowed: allowed) == ByteBuffer(string: "[1]"))
+    }
+
     @Test("version ranges: minimum, exact, intervals")
     func ranges() throws {
         let adapter = NuGetAdapter(upstreams: [])

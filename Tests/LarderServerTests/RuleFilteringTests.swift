@@ -73,6 +73,13 @@ struct RuleFilteringTests {
             let flat = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.fixture/index.json")
             #expect((try JSONSerialization.jsonObject(with: flat.body) as? [String: Any])?["versions"] as? [String] == ["1.0.0"], "\(flat.text)")
             #expect(try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.fixture/2.0.0/larder.fixture.2.0.0.nupkg").status == 403)
+            // The registration page's leaves, and the leaf itself.
+            let index = try await RawHTTP.send(port: larder.port, target: "/nuget/v3/registration/larder.fixture/index.json")
+            let pageURL = try #require(((try JSONSerialization.jsonObject(with: index.body) as? [String: Any])?["items"] as? [[String: Any]])?.first?["@id"] as? String)
+            let page = try await RawHTTP.send(port: larder.port, target: String(pageURL.dropFirst(larder.url.count)))
+            let leaves = (try JSONSerialization.jsonObject(with: page.body) as? [String: Any])?["items"] as? [[String: Any]]
+            #expect(leaves?.compactMap { ($0["catalogEntry"] as? [String: Any])?["version"] as? String } == ["1.0.0"], "\(page.text)")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/nuget/v3/registration/larder.fixture/2.0.0.json").status == 403)
 
             let after = try await RawHTTP.send(port: larder.port, target: metadata)
             #expect(!after.text.contains("<version>2.0</version>") && after.text.contains("<version>1.0</version>"), "\(after.text)")

@@ -150,8 +150,11 @@ public struct NuGetAdapter: Ecosystem {
         if feeds.isEmpty, let firstError { throw firstError }
         let path = ([id] + rest).map(URLPath.encodeSegment).joined(separator: "/")
         let bases = Dictionary(feeds.map { ($0.upstream.id, [($0.registrations, "\(mountURL)/v3/registration/"), ($0.flat, "\(mountURL)/v3-flatcontainer/")]) }, uniquingKeysWith: { a, _ in a })
-        var route = Route(ecosystem: ecosystem, key: "nuget/registration/\(path)", kind: .metadata, presenter: MetadataPresenter(variant: mountURL) { document in
-            Presentation(body: try NuGetDocuments.rewritten(document.body, replacing: bases[document.entry.upstream ?? ""] ?? []), contentType: "application/json")
+        // An index or a page lists the package's versions; a leaf (`<version>.json`) is one.
+        let leafVersion = rest.count == 1 && rest[0] != "index.json" ? String(rest[0].dropLast(".json".count)).lowercased() : nil
+        var route = Route(ecosystem: ecosystem, key: "nuget/registration/\(path)", kind: .metadata, package: PackageRef(id, version: leafVersion), presenter: MetadataPresenter(variant: mountURL) { document in
+            let rewritten = try NuGetDocuments.rewritten(document.body, replacing: bases[document.entry.upstream ?? ""] ?? [])
+            return Presentation(body: try NuGetDocuments.filteredRegistration(rewritten, allowed: document.versions), contentType: "application/json")
         }) { [feeds] in
             try feeds.map { Source(request: try $0.upstream.request(url: $0.registrations + path)) }
         }

@@ -61,6 +61,35 @@ public enum NuGetDocuments {
         return ByteBuffer(data: try JSONSerialization.data(withJSONObject: ["versions": listed]))
     }
 
+    /// A registration index or page without the versions `allowed` refuses: leaves whose
+    /// catalog entry's version is refused are dropped (those inlined in an index's pages and a
+    /// page's own), counts follow them, and a page left empty leaves the index. Pages the index
+    /// only links are cut when they are fetched. Anything but a JSON object is left as it is.
+    public static func filteredRegistration(_ body: ByteBuffer, allowed: VersionFilter) throws -> ByteBuffer {
+        guard !allowed.allowsEverything, let object = json(body) else { return body }
+        return ByteBuffer(data: try JSONSerialization.data(withJSONObject: withoutRefused(object, allowed), options: [.withoutEscapingSlashes]))
+    }
+
+    private static func withoutRefused(_ node: [String: Any], _ allowed: VersionFilter) -> [String: Any] {
+        guard let items = node["items"] as? [[String: Any]] else { return node }
+        var kept: [[String: Any]] = []
+        for item in items {
+            if let entry = item["catalogEntry"] as? [String: Any] {
+                // The flat container's versions, which rules are matched with, are lower-case.
+                if allowed.allows((entry["version"] as? String ?? "").lowercased()) { kept.append(item) }
+            } else if item["items"] is [Any] {
+                let page = withoutRefused(item, allowed)
+                if (page["items"] as? [Any])?.isEmpty == false { kept.append(page) }
+            } else {
+                kept.append(item)
+            }
+        }
+        var node = node
+        node["items"] = kept
+        node["count"] = kept.count
+        return node
+    }
+
     /// A stored document's JSON bytes: inflated when it is gzip (nuget.org's registration
     /// hives are stored compressed), bounded.
     public static func inflated(_ body: ByteBuffer) throws(LarderError) -> ByteBuffer {
