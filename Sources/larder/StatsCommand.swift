@@ -44,12 +44,12 @@ struct StatsCommand: AsyncParsableCommand {
     private func listFiles(_ store: LarderStore) async throws {
         let entries = try await store.index.entries(withKeyPrefix: "files/", limit: 1_000_000).filter { $0.kind == .artifact }
         if json {
-            let rows = entries.map { ["file": String($0.key.dropFirst("files/".count)), "size": "\($0.size)", "sha256": $0.digest, "stored": ISO8601DateFormatter().string(from: $0.storedAt)] }
+            let rows = entries.map { ["file": Route.displayKey(String($0.key.dropFirst("files/".count))), "size": "\($0.size)", "sha256": $0.digest, "stored": ISO8601DateFormatter().string(from: $0.storedAt)] }
             print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
             return
         }
         for entry in entries {
-            print("\(entry.digest)  \(String(repeating: " ", count: max(0, 10 - byteCountText(entry.size).count)))\(byteCountText(entry.size))  \(entry.key.dropFirst("files/".count))")
+            print("\(entry.digest)  \(String(repeating: " ", count: max(0, 10 - byteCountText(entry.size).count)))\(byteCountText(entry.size))  \(Route.displayKey(String(entry.key.dropFirst("files/".count))))")
         }
     }
 }

@@ -56,8 +56,8 @@ extension Engine {
                 report.checked += 1
                 switch outcome {
                 case .intact: break
-                case .damaged: report.damaged.append(entry.key)
-                case .missing: report.missing.append(entry.key)
+                case .damaged: report.damaged.append(Route.displayKey(entry.key))
+                case .missing: report.missing.append(Route.displayKey(entry.key))
                 }
                 progress(AuditEvent(entry: entry, outcome: outcome, done: report.checked, total: max(total, report.checked)))
             }
