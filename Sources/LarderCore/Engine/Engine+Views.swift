@@ -11,7 +11,27 @@ extension Route {
     }
 }
 
+/// What one grant sees of one ecosystem: the tag its keys carry ("" for the public view) and
+/// the restricted upstreams hidden from it.
+struct UpstreamView: Sendable {
+    var tag: String
+    var hidden: Set<String>
+}
+
 extension Engine {
+    /// The view `grant` has of `ecosystem`, whose restricted upstreams are `restricted`.
+    func view(of ecosystem: String, restricted: Set<String>, grant: UpstreamGrant) -> UpstreamView {
+        let key = ecosystem + "\u{0}" + grant.tag
+        if let known = views.withLock({ $0[key] }) { return known }
+        let granted = restricted.intersection(grant.upstreams)
+        let view = UpstreamView(tag: UpstreamGrant.tag(of: granted), hidden: restricted.subtracting(granted))
+        views.withLock { views in
+            if views.count >= 10_000 { views.removeAll() }
+            views[key] = view
+        }
+        return view
+    }
+
     /// `route` as the requester of the current task sees it (`UpstreamGrant.current`). In an
     /// ecosystem with restricted upstreams, the restricted upstreams the requester is not
     /// granted are left out of its sources, and a requester granted some gets its own view of
@@ -23,9 +43,8 @@ extension Engine {
     func scoped(_ route: Route) -> Route {
         guard route.view == nil, let restricted = configuration.restrictedUpstreams[route.ecosystem], !restricted.isEmpty else { return route }
         let grant = UpstreamGrant.current
-        let granted = restricted.intersection(grant.upstreams)
-        let hidden = restricted.subtracting(granted)
-        let tag = UpstreamGrant.tag(of: granted)
+        let view = view(of: route.ecosystem, restricted: restricted, grant: grant)
+        let (tag, hidden) = (view.tag, view.hidden)
         var fitted = route
         fitted.view = tag
         if !tag.isEmpty { fitted.key += Route.viewSeparator + tag }
@@ -70,7 +89,7 @@ extension Engine {
         guard let restricted = configuration.restrictedUpstreams[ecosystem], !restricted.isEmpty else {
             return found.filter { !$0.key.contains(Route.viewSeparator) }
         }
-        let tag = UpstreamGrant.tag(of: restricted.intersection(UpstreamGrant.current.upstreams))
+        let tag = view(of: ecosystem, restricted: restricted, grant: UpstreamGrant.current).tag
         let suffix = tag.isEmpty ? "" : Route.viewSeparator + tag
         return found.compactMap { entry in
             if tag.isEmpty {

@@ -39,6 +39,9 @@ public final class Engine: Sendable {
     /// Hit checks in progress, by key and blob: hits that arrive meanwhile share the answer.
     let hitChecks = Mutex<[String: Task<HitDecision, Never>]>([:])
     let accepting = Mutex(true)
+    /// What each grant sees of each ecosystem with restricted upstreams, by ecosystem and grant
+    /// tag (`scoped`): worked out once, not per request.
+    let views = Mutex<[String: UpstreamView]>([:])
 
     /// Creates an engine over an index, a blob store and an upstream client, and removes any
     /// staging files a crash left behind.

@@ -1,15 +1,20 @@
 import LarderCore
 import LarderEcosystems
+import Synchronization
 
 /// Which restricted upstreams (`upstreams.<ecosystem>[i].readers`) each token may read. A reader
 /// entry that is a role (`read`, `write`, `admin`) grants every token with that role or a higher
 /// one; any other entry grants the token of that name. Anonymous requests are granted nothing.
-struct UpstreamGrants: Sendable {
+final class UpstreamGrants: Sendable {
     /// The restricted upstreams: identifier and readers.
     private let restricted: [(id: String, readers: [String])]
     /// The identifiers of each ecosystem's restricted upstreams, keyed as routes name the
     /// ecosystem (`EngineConfiguration.restrictedUpstreams`).
     let byEcosystem: [String: Set<String>]
+    /// Grants worked out, by role and token name: a hit costs no set building or hashing.
+    private let memo = Mutex<[String: UpstreamGrant]>([:])
+    /// The most grants remembered.
+    private static let memoLimit = 10_000
 
     /// The grants `upstreams` (by configuration name) make; `adapters` name the ecosystems the
     /// way their routes do.
@@ -33,7 +38,14 @@ struct UpstreamGrants: Sendable {
     /// The restricted upstreams `token` may read (nil: anonymous, granted none).
     func grant(for token: AccessToken?) -> UpstreamGrant {
         guard let token, !restricted.isEmpty else { return UpstreamGrant() }
-        return UpstreamGrant(Set(restricted.filter { $0.readers.contains { Self.reader($0, admits: token) } }.map(\.id)))
+        let key = token.role.rawValue + "\u{0}" + token.name
+        if let known = memo.withLock({ $0[key] }) { return known }
+        let grant = UpstreamGrant(Set(restricted.filter { $0.readers.contains { Self.reader($0, admits: token) } }.map(\.id)))
+        memo.withLock { memo in
+            if memo.count >= Self.memoLimit { memo.removeAll() }
+            memo[key] = grant
+        }
+        return grant
     }
 
     /// Whether the `readers` entry `entry` admits `token`.
