@@ -2,6 +2,7 @@ import Foundation
 import LarderCore
 import LarderServer
 import LarderTesting
+import NIOCore
 import Testing
 
 /// Package rules seen by each ecosystem's real client: with the newest version of a package
@@ -9,10 +10,14 @@ import Testing
 /// itself fails. (npm and pip are in `PolicyClientTests`.)
 @Suite("clients and blocked versions", .serialized)
 struct RuleClientTests {
-    /// Blocks `purl` through the API with an admin token.
-    static func block(_ larder: TestLarder, _ purl: String) async throws {
+    /// Blocks `purl` through the API with an admin token, on `port` (a plain-HTTP listener of
+    /// a Larder serving HTTPS) or Larder's own.
+    static func block(_ larder: TestLarder, _ purl: String, port: Int? = nil) async throws {
         let admin = try await larder.makeToken(.admin, name: "security-\(UUID().uuidString.prefix(6))")
-        try await PolicyClientTests.post(larder, "/api/blocks", purl: purl, note: "bad release", token: admin)
+        let body = try JSONSerialization.data(withJSONObject: ["purl": purl, "note": "bad release"])
+        let answer = try await RawHTTP.send(
+            port: port ?? larder.port, method: "POST", target: "/api/blocks", headers: [("Authorization", "Bearer \(admin)"), ("Content-Type", "application/json")], body: body)
+        try #require(answer.status == 201, "\(answer.text)")
     }
 
     @Test("gem and bundle: with larder-lib 1.3.0 blocked, larder-app's ~> 1.2 resolves to 1.2.0 (Bundler accepts the cut info file's MD5 ETag); gem install of 1.3.0 fails", .enabled(if: Shell.has("gem"), "gem is not on the PATH (Debian's ruby)"))
@@ -166,6 +171,43 @@ struct RuleClientTests {
                 #expect(error.message.contains("403"), "\(error.message)")
             }
             #expect(upstream.requests(to: "/debian/\(hello.poolPath)") == 0)
+        }
+        await key.remove()
+    }
+
+    @Test("terraform: with provider 1.1.0 blocked, ~> 1.0 installs 1.0.0 from the network mirror, and = 1.1.0 fails", .enabled(if: Shell.has("terraform"), "terraform is not on the PATH"))
+    func terraform() async throws {
+        let certificates = try await TestCertificates.make()
+        let key = try await FixtureSigningKey.make()
+        let upstream = try await FixtureRegistry()
+        upstream.publishTerraformDiscovery()
+        for version in ["1.0.0", "1.1.0"] {
+            _ = try await upstream.publishTerraformProvider(namespace: "example", type: "fixture", version: version, platforms: ["linux_amd64"], key: key)
+        }
+        let platforms = [["os": "linux", "arch": "amd64"]]
+        let versions = ["versions": ["1.0.0", "1.1.0"].map { ["version": $0, "protocols": ["5.0"], "platforms": platforms] as [String: Any] }]
+        upstream.set("/v1/providers/example/fixture/versions", body: ByteBuffer(data: try JSONSerialization.data(withJSONObject: versions)), contentType: "application/json")
+        let larder = try await TestLarder {
+            $0.upstreams["terraform"] = [try Upstream(url: upstream.url, setting: "upstreams.terraform.registry.example", name: "registry.example")]
+            $0.tls.certificateFile = certificates.certificateFile
+            $0.tls.keyFile = certificates.keyFile
+            $0.plainHTTP = ("127.0.0.1", 0)
+        }
+        try await larder.stopping(upstream) {
+            try await Self.block(larder, "pkg:terraform/registry.example/example/fixture@1.1.0", port: larder.plainPort)
+            let (work, output) = try await TerraformClientTests.initialize(larder: larder, certificates: certificates, constraint: "~> 1.0", module: false)
+            defer { try? FileManager.default.removeItem(atPath: work) }
+            #expect(output.contains("Terraform has been successfully initialized"), "\(output)")
+            let providers = work + "/.terraform/providers/registry.example/example/fixture/"
+            #expect(try FileManager.default.contentsOfDirectory(atPath: providers) == ["1.0.0"])
+            do {
+                let (refused, _) = try await TerraformClientTests.initialize(larder: larder, certificates: certificates, constraint: "1.1.0", module: false)
+                try? FileManager.default.removeItem(atPath: refused)
+                Issue.record("terraform installed a blocked provider version")
+            } catch let error as ShellError {
+                #expect(error.message.contains("1.1.0"), "\(error.message)")
+            }
+            #expect(upstream.requests(to: "/releases/fixture/1.1.0/terraform-provider-fixture_1.1.0_linux_amd64.zip") == 0)
         }
         await key.remove()
     }

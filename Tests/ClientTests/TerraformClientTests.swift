@@ -22,7 +22,9 @@ struct TerraformClientTests {
     /// With `token`, Terraform's own `credentials` blocks carry it: for Larder's host (the
     /// provider mirror) and for the module registry's host (its API, served by Larder); module
     /// archives are fetched by go-getter, which reads `.netrc` (machine `host:port`).
-    static func initialize(larder: TestLarder, certificates: TestCertificates, provider: String = "fixture", module: Bool = true, token: String? = nil) async throws -> (String, String) {
+    static func initialize(
+        larder: TestLarder, certificates: TestCertificates, provider: String = "fixture", constraint: String = "1.0.0", module: Bool = true, token: String? = nil
+    ) async throws -> (String, String) {
         let work = TestLarder.temporaryDirectory("terraform")
         try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
         let credentials = token.map { "credentials \"127.0.0.1:\(larder.port)\" {\n  token = \"\($0)\"\n}\ncredentials \"registry.example\" {\n  token = \"\($0)\"\n}\n" } ?? ""
@@ -30,7 +32,7 @@ struct TerraformClientTests {
         try """
         terraform {
           required_providers {
-            \(provider) = { source = "registry.example/example/\(provider)", version = "1.0.0" }
+            \(provider) = { source = "registry.example/example/\(provider)", version = "\(constraint)" }
           }
         }
         \(module ? "module \"network\" {\n  source  = \"registry.example/example/network/aws\"\n  version = \"1.0.0\"\n}" : "")
