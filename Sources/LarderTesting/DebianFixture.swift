@@ -82,3 +82,15 @@ extension FixtureRegistry {
         try await Shell.run(["gpg", "--batch", "--homedir", key.home, "--yes", "--export", "-o", path])
     }
 }
+
+extension FixtureRegistry {
+    /// A new registry serving a Debian archive of two packages, `larder-hello` and
+    /// `larder-other` (both 1.0-1, architecture all), signed with `key`.
+    public static func debianPair(key: FixtureSigningKey) async throws -> (registry: FixtureRegistry, hello: FixtureDebianPackage, other: FixtureDebianPackage) {
+        let registry = try await FixtureRegistry()
+        let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
+        let other = FixtureDebianPackage(name: "larder-other", version: "1.0-1")
+        try await registry.publishDebianArchive(packages: [hello, other], key: key)
+        return (registry, hello, other)
+    }
+}

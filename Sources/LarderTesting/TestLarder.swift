@@ -122,3 +122,19 @@ extension TestLarder {
         try await LarderTesting.stopping(upstreams, before: stop, body: body)
     }
 }
+
+extension Upstream {
+    /// An ecosystem's upstreams for tests of restricted upstreams: `privateURL`, readable by
+    /// `readers` only, tried first, then `publicURL` for everyone.
+    public static func privateThenPublic(_ ecosystem: String, privateURL: String, publicURL: String, readers: [String]) throws -> [Upstream] {
+        [
+            try Upstream(url: privateURL, setting: "upstreams.\(ecosystem)[0]", readers: readers),
+            try Upstream(url: publicURL, setting: "upstreams.\(ecosystem)[1]"),
+        ]
+    }
+
+    /// The Debian archive `upstream` serves below `/debian`, named `test` (`/debian/test/`).
+    public static func debianFixture(_ upstream: FixtureRegistry) throws -> Upstream {
+        try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")
+    }
+}

@@ -203,7 +203,7 @@ struct AccessClientTests {
         let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
         _ = try await upstream.publishDebianArchive(packages: [hello], key: key, byHash: true)
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
             $0.anonymous = .some(nil)
         }
         let token = try await larder.makeToken(.read, name: "ci")

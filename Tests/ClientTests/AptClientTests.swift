@@ -36,7 +36,7 @@ struct AptClientTests {
         let tool = FixtureDebianPackage(name: "larder-tool", version: "2.3-1", architecture: "amd64")
         let files = try await upstream.publishDebianArchive(packages: [hello, tool], key: key, byHash: true)
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
         }
         var works: [String] = []
         defer { for work in works { try? FileManager.default.removeItem(atPath: work) } }

@@ -16,10 +16,7 @@ struct PrivateUpstreamClientTests {
         privateRegistry.publishNpm(name: "corp-secret", versions: [("1.0.0", try await PackageBuilder.npmTarball(name: "corp-secret", version: "1.0.0"), [:])])
         publicRegistry.publishNpm(name: "corp-lib", versions: [("9.9.9", try await PackageBuilder.npmTarball(name: "corp-lib", version: "9.9.9"), [:])])
         let larder = try await TestLarder {
-            $0.upstreams["npm"] = [
-                try Upstream(url: privateRegistry.url, setting: "upstreams.npm[0]", readers: ["ci"]),
-                try Upstream(url: publicRegistry.url, setting: "upstreams.npm[1]"),
-            ]
+            $0.upstreams["npm"] = try Upstream.privateThenPublic("npm", privateURL: privateRegistry.url, publicURL: publicRegistry.url, readers: ["ci"])
         }
         try await larder.stopping(privateRegistry, publicRegistry) {
             let token = try await larder.makeToken(.read, name: "ci")
@@ -53,10 +50,7 @@ struct PrivateUpstreamClientTests {
         privateRegistry.publishPyPI(project: "corp-dep", files: [PackageBuilder.wheel(name: "corp-dep", version: "1.0.0")], format: .json)
         publicRegistry.publishPyPI(project: "corp-dep", files: [PackageBuilder.wheel(name: "corp-dep", version: "9.0.0")], format: .json)
         let larder = try await TestLarder {
-            $0.upstreams["pypi"] = [
-                try Upstream(url: privateRegistry.pypiIndexURL, setting: "upstreams.pypi[0]", readers: ["ci"]),
-                try Upstream(url: publicRegistry.pypiIndexURL, setting: "upstreams.pypi[1]"),
-            ]
+            $0.upstreams["pypi"] = try Upstream.privateThenPublic("pypi", privateURL: privateRegistry.pypiIndexURL, publicURL: publicRegistry.pypiIndexURL, readers: ["ci"])
         }
         try await larder.stopping(privateRegistry, publicRegistry) {
             let token = try await larder.makeToken(.read, name: "ci")
@@ -103,10 +97,7 @@ struct PrivateUpstreamClientTests {
 
         await privateRegistry.stop()
         let larder = try await TestLarder(dataDirectory: data) {
-            $0.upstreams["npm"] = [
-                try Upstream(url: privateRegistry.url, setting: "upstreams.npm[0]", readers: ["ci"]),
-                try Upstream(url: publicRegistry.url, setting: "upstreams.npm[1]"),
-            ]
+            $0.upstreams["npm"] = try Upstream.privateThenPublic("npm", privateURL: privateRegistry.url, publicURL: publicRegistry.url, readers: ["ci"])
         }
         try await larder.stopping(publicRegistry) {
             let tarball = "/npm/corp-secret/-/corp-secret-1.0.0.tgz"

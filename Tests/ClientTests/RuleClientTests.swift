@@ -148,12 +148,9 @@ struct RuleClientTests {
     @Test("apt-get: with larder-hello 1.0-1 blocked, apt-get update still verifies the archive's signed indexes, apt-get download of the blocked package fails and another package downloads", .enabled(if: Shell.has("apt-get") && Shell.has("apt-ftparchive") && Shell.has("dpkg-deb"), "apt-get, apt-ftparchive (apt-utils) and dpkg-deb are needed"))
     func aptGet() async throws {
         let key = try await FixtureSigningKey.make()
-        let upstream = try await FixtureRegistry()
-        let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
-        let other = FixtureDebianPackage(name: "larder-other", version: "1.0-1")
-        try await upstream.publishDebianArchive(packages: [hello, other], key: key)
+        let (upstream, hello, other) = try await FixtureRegistry.debianPair(key: key)
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
         }
         let work = TestLarder.temporaryDirectory("apt-rules")
         defer { try? FileManager.default.removeItem(atPath: work) }

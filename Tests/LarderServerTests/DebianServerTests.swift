@@ -15,7 +15,7 @@ struct DebianServerTests {
         let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
         let files = try await upstream.publishDebianArchive(packages: [hello], key: key)
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
         }
         try await larder.stopping(upstream) {
             #expect(try await RawHTTP.send(port: larder.port, target: "/debian/test/dists/stable/InRelease").status == 200)
@@ -31,12 +31,9 @@ struct DebianServerTests {
     @Test("a blocked package version's pool file is refused with the rule's note; another package's is served")
     func poolRefusedByRule() async throws {
         let key = try await FixtureSigningKey.make()
-        let upstream = try await FixtureRegistry()
-        let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
-        let other = FixtureDebianPackage(name: "larder-other", version: "1.0-1")
-        try await upstream.publishDebianArchive(packages: [hello, other], key: key)
+        let (upstream, hello, other) = try await FixtureRegistry.debianPair(key: key)
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
         }
         try await larder.stopping(upstream) {
             try await RuleFilteringTests.block(larder, "pkg:deb/debian/larder-hello@1.0-1")
@@ -52,13 +49,10 @@ struct DebianServerTests {
     @Test("a pool file whose bytes are not what the index lists, and an index that is not the one the Release lists, are refused")
     func refusals() async throws {
         let key = try await FixtureSigningKey.make()
-        let upstream = try await FixtureRegistry()
-        let hello = FixtureDebianPackage(name: "larder-hello", version: "1.0-1")
-        let other = FixtureDebianPackage(name: "larder-other", version: "1.0-1")
-        try await upstream.publishDebianArchive(packages: [hello, other], key: key)
+        let (upstream, hello, other) = try await FixtureRegistry.debianPair(key: key)
         upstream.set("/debian/\(hello.poolPath)", body: ByteBuffer(string: "!<arch>\nnot the package the index lists"))
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
         }
         try await larder.stopping(upstream) {
             #expect(try await RawHTTP.send(port: larder.port, target: "/debian/test/dists/stable/InRelease").status == 200)
@@ -90,7 +84,7 @@ struct DebianServerTests {
         upstream.set("/debian/\(byHash)/\(hex)", body: ByteBuffer(data: index))
         upstream.set("/debian/\(byHash)/\(String(repeating: "0", count: 64))", body: ByteBuffer(data: index))
         let larder = try await TestLarder {
-            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test")]
+            $0.upstreams["debian"] = [try Upstream.debianFixture(upstream)]
             $0.engine.metadataTTL = .zero
         }
         try await larder.stopping(upstream) {

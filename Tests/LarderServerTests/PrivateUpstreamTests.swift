@@ -25,10 +25,7 @@ struct PrivateUpstreamTests {
     /// then the public one.
     static func larder(_ privateRegistry: FixtureRegistry, _ publicRegistry: FixtureRegistry) async throws -> TestLarder {
         try await TestLarder {
-            $0.upstreams["npm"] = [
-                try Upstream(url: privateRegistry.url, setting: "upstreams.npm[0]", readers: ["ci", "admin"]),
-                try Upstream(url: publicRegistry.url, setting: "upstreams.npm[1]"),
-            ]
+            $0.upstreams["npm"] = try Upstream.privateThenPublic("npm", privateURL: privateRegistry.url, publicURL: publicRegistry.url, readers: ["ci", "admin"])
             $0.mirrorAPI = true
         }
     }
