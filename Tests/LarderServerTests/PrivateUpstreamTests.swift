@@ -105,6 +105,51 @@ struct PrivateUpstreamTests {
         }
     }
 
+    @Test("a private upstream that cannot be reached is not replaced by the next one: its stored document is served stale, a package not yet stored fails naming the outage, and a public fallback list still falls through")
+    func privateOutage() async throws {
+        let (privateRegistry, publicRegistry) = try await Self.registries()
+        let larder = try await TestLarder {
+            $0.upstreams["npm"] = try Upstream.privateThenPublic("npm", privateURL: privateRegistry.url, publicURL: publicRegistry.url, readers: ["ci"])
+            $0.engine.metadataTTL = .zero
+        }
+        try await larder.stopping(privateRegistry, publicRegistry) {
+            let ci = Self.bearer(try await larder.makeToken(.read, name: "ci"))
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/corp-tool", headers: ci).text.contains("1.0.0"))
+            await privateRegistry.stop()
+            let stale = try await RawHTTP.send(port: larder.port, target: "/npm/corp-tool", headers: ci)
+            #expect(stale.status == 200 && stale.text.contains("1.0.0") && !stale.text.contains("9.9.9"), "\(stale.text)")
+            #expect(stale.headers["x-larder-cache"] == "STALE")
+            let refused = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: ci)
+            #expect(refused.status >= 500 && refused.text.contains("not asked in its place"), "\(refused.status) \(refused.text)")
+            #expect(publicRegistry.requests(to: "/left-pad") == 0)
+            // Everyone else never depended on the private upstream.
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/left-pad").status == 200)
+        }
+
+        // An upstream with credentials (no readers) is private too; two public ones still fall through.
+        let (credentialed, second) = try await Self.registries()
+        let third = try await FixtureRegistry()
+        third.publishNpm(name: "left-pad", versions: [("1.3.0", PackageFile(filename: "left-pad-1.3.0.tgz", data: Data("a tarball".utf8)), [:])])
+        let other = try await TestLarder {
+            $0.upstreams["npm"] = [
+                try Upstream(url: credentialed.url, setting: "upstreams.npm[0]", credentials: .bearer(token: "s3cret")),
+                try Upstream(url: second.url, setting: "upstreams.npm[1]"),
+            ]
+        }
+        let fallback = try await TestLarder {
+            $0.upstreams["npm"] = [try Upstream(url: second.url, setting: "upstreams.npm[0]"), try Upstream(url: third.url, setting: "upstreams.npm[1]")]
+        }
+        try await other.stopping(credentialed, third) {
+            await credentialed.stop()
+            await second.stop()
+            let answer = try await RawHTTP.send(port: other.port, target: "/npm/corp-tool")
+            #expect(answer.status >= 500 && answer.text.contains("not asked in its place") && !answer.text.contains("s3cret"), "\(answer.text)")
+            let fellThrough = try await RawHTTP.send(port: fallback.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz")
+            #expect(fellThrough.status == 200 && fellThrough.text == "a tarball", "\(fellThrough.status) \(fellThrough.text)")
+            await fallback.stop()
+        }
+    }
+
     @Test("revoking a version with purge deletes its stored copies in every view")
     func purgeEveryView() async throws {
         let (privateRegistry, publicRegistry) = try await Self.registries()

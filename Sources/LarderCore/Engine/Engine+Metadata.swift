@@ -102,14 +102,17 @@ extension Engine {
         let sources = try await route.sources()
         let answer: (source: Source, response: UpstreamResponse)
         do {
-            answer = try await firstAnswer(sources) { source in
+            answer = try await firstAnswer(sources, prepare: { source in
                 var request = source.request
                 if let existing, isOrigin(of: existing, source) {
                     if let etag = existing.etag { request.headers.append(("If-None-Match", etag)) }
                     if let lastModified = existing.lastModified { request.headers.append(("If-Modified-Since", lastModified)) }
                 }
                 return request
-            }
+            }, holds: { source in
+                // The stored copy's own upstream, down, means serving that copy stale.
+                source.request.isPrivate || (existing.map { isOrigin(of: $0, source) } ?? false)
+            })
         } catch where error.kind == .notFound {
             if let existing {
                 await discard(existing)

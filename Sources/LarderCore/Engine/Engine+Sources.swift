@@ -5,10 +5,16 @@ extension Engine {
     /// answer that is neither a 404/410 nor a failure to reach the upstream, with its source.
     /// Other answers (200, 304, 401, 5xx) are the caller's to judge. When no source answers,
     /// throws `notFound` if every one said so, else the failure to reach one, naming all.
-    func firstAnswer(_ sources: [Source], prepare: (Source) -> UpstreamRequest = { $0.request }, deadline: Duration? = nil) async throws(LarderError) -> (source: Source, response: UpstreamResponse) {
+    ///
+    /// A source that cannot be reached where `holds` says it holds the answer (by default: its
+    /// upstream is private) ends the search with that failure: an outage of a private registry
+    /// must not turn into a public package of the same name (dependency confusion).
+    func firstAnswer(
+        _ sources: [Source], prepare: (Source) -> UpstreamRequest = { $0.request }, holds: (Source) -> Bool = { $0.request.isPrivate }, deadline: Duration? = nil
+    ) async throws(LarderError) -> (source: Source, response: UpstreamResponse) {
         guard !sources.isEmpty else { throw LarderError(.notConfigured, "no upstream is configured for this request") }
         var failures: [LarderError] = []
-        for source in sources {
+        for (index, source) in sources.enumerated() {
             let request = prepare(source)
             do {
                 let response = try await upstream.send(request, deadline: deadline)
@@ -19,6 +25,11 @@ extension Engine {
                 }
                 return (source, response)
             } catch where error.isUnreachable {
+                if holds(source), index < sources.count - 1 {
+                    throw LarderError(
+                        error.kind,
+                        "\(error.message); the upstreams after it are not asked in its place, so that a package of the same name elsewhere cannot stand in for one of \(source.request.isPrivate ? "a private upstream" : "the upstream the stored copy came from")")
+                }
                 failures.append(error)
             }
         }

@@ -144,6 +144,7 @@ public struct Upstream: Sendable, CustomStringConvertible {
         request.challengeHandler = challengeHandler
         request.upstreamID = id
         request.limits = (maxArtifactBytes, maxFillDuration, setting)
+        request.isPrivate = credentials != nil || isRestricted
         return request
     }
 

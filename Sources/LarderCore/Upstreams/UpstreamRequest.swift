@@ -20,6 +20,9 @@ public struct UpstreamRequest: Sendable {
     public internal(set) var upstreamID: String?
     /// Its upstream's bounds on a download: bytes, time, and the setting that sets them.
     var limits: (maxBytes: Int64, maxDuration: Duration, setting: String)?
+    /// Whether its upstream is private (it has credentials or `readers`): when it cannot be
+    /// reached, the upstreams after it are not asked in its place.
+    public internal(set) var isPrivate = false
 
     /// Creates a request without credentials.
     public init(url: String, method: String = "GET", headers: [(String, String)] = [], body: ByteBuffer? = nil) {
