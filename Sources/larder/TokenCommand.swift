@@ -36,13 +36,19 @@ struct TokenCommand: AsyncParsableCommand {
 
     /// `larder token list`.
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens: name, role, created, revoked.")
+        static let configuration = CommandConfiguration(
+            abstract: "List tokens: name, role, created, revoked, and the restricted upstreams (readers) each may read under the configuration given.")
         @OptionGroup var settings: SettingsOptions
 
         func run() async throws {
             let format = ISO8601DateFormatter()
+            let configuration = try settings.resolve()
             for token in try await TokenCommand.store(settings).tokens() {
-                print([token.name, token.role.rawValue, format.string(from: token.createdAt), token.revokedAt.map { "revoked " + format.string(from: $0) } ?? "active"].joined(separator: "\t"))
+                let upstreams = configuration.restrictedUpstreams(readableBy: token)
+                print([
+                    token.name, token.role.rawValue, format.string(from: token.createdAt), token.revokedAt.map { "revoked " + format.string(from: $0) } ?? "active",
+                    upstreams.isEmpty ? "-" : upstreams.joined(separator: ","),
+                ].joined(separator: "\t"))
             }
         }
     }

@@ -69,7 +69,7 @@ struct PrivateUpstreamClientTests {
         }
     }
 
-    @Test("larder mirror --reader ci fills the ci token's view from the private upstream, which serves ci offline afterwards; without --reader the private-only package is not found")
+    @Test("larder token list shows the restricted upstreams each token may read; larder mirror --reader ci fills the ci token's view from the private upstream, which serves ci offline afterwards; without --reader the private-only package is not found")
     func commandLineMirror() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandLineTests.binary), "build the larder executable first (swift build)")
         let privateRegistry = try await FixtureRegistry()
@@ -92,6 +92,10 @@ struct PrivateUpstreamClientTests {
         let secret = try await Shell.run([CommandLineTests.binary, "token", "create", "--name", "ci", "--role", "read", "--data-dir", data])
             .split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("larder_") }.map(String.init)
         let token = try #require(secret)
+        _ = try await Shell.run([CommandLineTests.binary, "token", "create", "--name", "dev", "--role", "write", "--data-dir", data])
+        // token list names the restricted upstreams each token may read.
+        let list = try await Shell.run([CommandLineTests.binary, "token", "list", "--config", config, "--data-dir", data])
+        #expect(list.contains("\tactive\tupstreams.npm[0]\n") && list.contains("dev\twrite\t") && list.contains("\tactive\t-\n"), "\(list)")
         let output = try await Shell.run(mirror + ["--reader", "ci"])
         #expect(output.contains("fetched 1"), "\(output)")
 

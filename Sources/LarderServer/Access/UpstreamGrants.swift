@@ -1,4 +1,4 @@
-import LarderCore
+public import LarderCore
 import LarderEcosystems
 import Synchronization
 
@@ -52,5 +52,15 @@ final class UpstreamGrants: Sendable {
     static func reader(_ entry: String, admits token: AccessToken) -> Bool {
         if let role = AccessRole(rawValue: entry) { return token.role >= role }
         return token.name == entry
+    }
+}
+
+extension LarderConfiguration {
+    /// The settings (`upstreams.npm[0]`) of the restricted upstreams `token` may read, in
+    /// ecosystem order: what `larder token list` shows.
+    public func restrictedUpstreams(readableBy token: AccessToken) -> [String] {
+        Ecosystems.all.flatMap { ecosystem in
+            (upstreams[ecosystem.name] ?? []).filter { upstream in upstream.readers.contains { UpstreamGrants.reader($0, admits: token) } }.map(\.setting)
+        }
     }
 }
