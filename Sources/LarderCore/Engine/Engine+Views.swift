@@ -68,12 +68,12 @@ extension Engine {
         try await lookup(scoped(route).key)
     }
 
-    /// The entries stored for `route` in every view (the public one and each granted set's), for
-    /// acting on a package wherever it is cached (a revoked version purged).
+    /// The entries stored for `route` in every view (the public one and each granted set's,
+    /// those of upstreams restricted once and no longer too), for acting on a package wherever
+    /// it is cached (a revoked version purged).
     public func storedCopies(of route: Route) async throws -> [CacheEntry] {
         var copies: [CacheEntry] = []
         if let plain = try await lookup(route.key) { copies.append(plain) }
-        guard configuration.restrictedUpstreams[route.ecosystem].map({ !$0.isEmpty }) ?? false else { return copies }
         let prefix = route.key + Route.viewSeparator
         for entry in try await index.entries(withKeyPrefix: prefix, limit: 10_000) where !entry.key.dropFirst(prefix.count).contains("\u{1}") {
             copies.append(entry)
