@@ -150,6 +150,54 @@ struct PrivateUpstreamTests {
         }
     }
 
+    @Test("Composer, whose documents are found through each upstream's root: anonymous clients get the public root and package, the granted token the private ones")
+    func composerViews() async throws {
+        let privateRegistry = try await FixtureRegistry()
+        let publicRegistry = try await FixtureRegistry()
+        for registry in [privateRegistry, publicRegistry] { registry.publishComposerRoot() }
+        privateRegistry.publishComposerPackage("acme/lib", versions: [.init(version: "1.0.0", archive: ComposerServerTests.archive)])
+        publicRegistry.publishComposerPackage("acme/lib", versions: [.init(version: "9.9.9", archive: ComposerServerTests.newer)])
+        let larder = try await TestLarder {
+            $0.upstreams["composer"] = try Upstream.privateThenPublic("composer", privateURL: privateRegistry.url, publicURL: publicRegistry.url, readers: ["ci"])
+        }
+        try await larder.stopping(privateRegistry, publicRegistry) {
+            let ci = Self.bearer(try await larder.makeToken(.read, name: "ci"))
+            for headers in [[], ci] {
+                let root = try await RawHTTP.send(port: larder.port, target: "/composer/packages.json", headers: headers)
+                #expect(root.status == 200, "\(root.text)")
+                let p2 = try await RawHTTP.send(port: larder.port, target: "/composer/p2/acme/lib.json", headers: headers)
+                let expected = headers.isEmpty ? "9.9.9" : "1.0.0"
+                #expect(p2.status == 200 && p2.text.contains("\"\(expected)\"") && !p2.text.contains(headers.isEmpty ? "\"1.0.0\"" : "\"9.9.9\""), "\(p2.text)")
+            }
+            #expect(privateRegistry.requests(to: "/packages.json") == 1)
+        }
+    }
+
+    @Test("NuGet, whose files are found through each feed's service index: anonymous clients get the public feed's versions and registrations, the granted token the private feed's")
+    func nugetViews() async throws {
+        let privateRegistry = try await FixtureRegistry()
+        let publicRegistry = try await FixtureRegistry()
+        let privatePackages = privateRegistry.publishNuGetPackage(id: "Corp.Tool", versions: ["1.0.0"])
+        _ = publicRegistry.publishNuGetPackage(id: "Corp.Tool", versions: ["9.9.9"])
+        let larder = try await TestLarder {
+            $0.upstreams["nuget"] = try Upstream.privateThenPublic(
+                "nuget", privateURL: privateRegistry.url + "/v3/index.json", publicURL: publicRegistry.url + "/v3/index.json", readers: ["ci"])
+        }
+        try await larder.stopping(privateRegistry, publicRegistry) {
+            let ci = Self.bearer(try await larder.makeToken(.read, name: "ci"))
+            for (headers, expected) in [([(String, String)](), "9.9.9"), (ci, "1.0.0")] {
+                let flat = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/corp.tool/index.json", headers: headers)
+                #expect(flat.status == 200 && flat.text.contains(expected) && flat.text.components(separatedBy: "\"versions\"").count == 2, "\(flat.text)")
+                #expect(!flat.text.contains(expected == "9.9.9" ? "1.0.0" : "9.9.9"), "\(flat.text)")
+                let registration = try await RawHTTP.send(port: larder.port, target: "/nuget/v3/registration/corp.tool/index.json", headers: headers)
+                #expect(registration.status == 200 && registration.text.contains(expected), "\(registration.text)")
+            }
+            let file = "/nuget/v3-flatcontainer/corp.tool/1.0.0/corp.tool.1.0.0.nupkg"
+            #expect(try await RawHTTP.send(port: larder.port, target: file, headers: ci).body == privatePackages["1.0.0"]!.data)
+            #expect(try await RawHTTP.send(port: larder.port, target: file).status == 404)
+        }
+    }
+
     @Test("revoking a version with purge deletes its stored copies in every view")
     func purgeEveryView() async throws {
         let (privateRegistry, publicRegistry) = try await Self.registries()

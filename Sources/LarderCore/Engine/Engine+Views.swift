@@ -54,13 +54,22 @@ extension Engine {
             // in the same view.
             let all = try await UpstreamGrant.$current.withValue(grant) { try await sources() }
             let visible = all.filter { source in source.request.upstreamID.map { !hidden.contains($0) } ?? false }
-            if visible.isEmpty && !all.isEmpty {
+            // Nothing left, or nothing offered because the adapter skipped what it may not read.
+            if visible.isEmpty && (!all.isEmpty || !hidden.isEmpty) {
                 throw LarderError(.notFound, "not found in any upstream this client may read")
             }
             return visible
         }
         fitted.datesFrom = route.datesFrom.map(scoped)
         return fitted
+    }
+
+    /// Whether the requester of the current task may read `upstream` of `ecosystem`: for
+    /// adapters that consult each upstream's own documents while resolving a route (a
+    /// registry's root document), so that they skip the ones the requester may not read.
+    public func mayRead(_ upstream: Upstream, ecosystem: String) -> Bool {
+        guard let restricted = configuration.restrictedUpstreams[ecosystem], restricted.contains(upstream.id) else { return true }
+        return UpstreamGrant.current.upstreams.contains(upstream.id)
     }
 
     /// The entry stored for `route` in the current requester's view.

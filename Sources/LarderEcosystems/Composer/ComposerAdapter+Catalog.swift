@@ -8,7 +8,7 @@ extension ComposerAdapter: PackageCatalog {
     /// What `composer install` reads: `packages.json` and the package's stable metadata.
     public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         let name = try packageName(package)
-        return [try clientRootRoute(baseURL: ""), try metadataRoute(name, dev: false, baseURL: "", engine: engine)]
+        return [try clientRootRoute(baseURL: "", engine: engine), try metadataRoute(name, dev: false, baseURL: "", engine: engine)]
     }
 
     /// Releases from the stable metadata, one archive each.

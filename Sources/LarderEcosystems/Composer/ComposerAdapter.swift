@@ -37,7 +37,7 @@ public struct ComposerAdapter: Ecosystem {
         let segments = request.path.segments
         switch segments.first {
         case "packages.json" where segments.count == 1:
-            return .route(try clientRootRoute(baseURL: request.baseURL))
+            return .route(try clientRootRoute(baseURL: request.baseURL, engine: engine))
         case "p2" where segments.count == 3 && segments[2].hasSuffix(".json"):
             let file = String(segments[2].dropLast(".json".count))
             let dev = file.hasSuffix("~dev")
@@ -71,9 +71,12 @@ public struct ComposerAdapter: Ecosystem {
         return route
     }
 
-    /// The `packages.json` clients get: the first upstream's, pointing at Larder.
-    public func clientRootRoute(baseURL: String) throws -> Route {
-        guard let first = try configuredUpstreams().first else { throw Self.notConfigured("Composer") }
+    /// The `packages.json` clients get: the first upstream's the requester may read, pointing
+    /// at Larder.
+    public func clientRootRoute(baseURL: String, engine: Engine) throws -> Route {
+        guard let first = try configuredUpstreams().first(where: { engine.mayRead($0, ecosystem: ecosystem) }) else {
+            throw LarderError.notFound("no Composer repository here that this client may read")
+        }
         var route = rootRoute(first)
         let mountURL = "\(baseURL)/\(mount)"
         route.presenter = MetadataPresenter(variant: baseURL) { document in
@@ -93,7 +96,7 @@ public struct ComposerAdapter: Ecosystem {
             Presentation(body: try ComposerMetadata.rendered(document.body, package: package, distBase: distBase, allowed: document.versions), contentType: "application/json")
         }) {
             var sources: [Source] = []
-            for upstream in upstreams {
+            for upstream in upstreams where engine.mayRead(upstream, ecosystem: adapter.ecosystem) {
                 let template = try await engine.withMetadata(adapter.rootRoute(upstream)) { try ComposerMetadata.metadataTemplate($0.body, documentURL: $0.sourceURL) }
                 sources.append(Source(request: try upstream.request(url: template.replacingOccurrences(of: "%package%", with: file))))
             }

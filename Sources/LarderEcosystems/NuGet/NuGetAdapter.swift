@@ -91,10 +91,10 @@ public struct NuGetAdapter: Ecosystem {
         try await engine.withMetadata(upstreamIndexRoute(upstream)) { try NuGetDocuments.resources($0.body) }
     }
 
-    /// Sources for `path` below each feed's flat container.
+    /// Sources for `path` below the flat container of each feed the requester may read.
     func flatSources(_ path: String, engine: Engine, verifier: (any ArtifactVerifier)? = nil) async throws -> [Source] {
         var sources: [Source] = []
-        for upstream in try configuredUpstreams() {
+        for upstream in try configuredUpstreams() where engine.mayRead(upstream, ecosystem: ecosystem) {
             let base = try NuGetDocuments.flatContainer(try await resources(of: upstream, engine: engine))
             sources.append(Source(request: try upstream.request(url: base + path), verifier: verifier))
         }
@@ -139,7 +139,7 @@ public struct NuGetAdapter: Ecosystem {
         }
         var feeds: [(upstream: Upstream, registrations: String, flat: String)] = []
         var firstError: (any Error)?
-        for upstream in upstreams {
+        for upstream in upstreams where engine.mayRead(upstream, ecosystem: ecosystem) {
             do {
                 let resources = try await resources(of: upstream, engine: engine)
                 feeds.append((upstream, try NuGetDocuments.registrations(resources), try NuGetDocuments.flatContainer(resources)))
