@@ -121,7 +121,7 @@ public struct LarderConfiguration: Sendable {
                 throw ConfigurationError("\(key.name) from \(source): \(error.message)")
             }
         }
-        configuration.upstreams = upstreams.resolved()
+        configuration.upstreams = try upstreams.resolved()
         if let bundle = environment["SSL_CERT_FILE"], !bundle.isEmpty, !configuration.trust.additionalCAFiles.contains(bundle) {
             configuration.trust.additionalCAFiles.append(bundle)
         }

@@ -90,11 +90,21 @@ struct UpstreamSettings {
     }
 
     /// The upstreams of every ecosystem: configured, or the defaults, with extra hosts added.
-    func resolved() -> [String: [Upstream]] {
+    /// Throws when a restricted upstream shares its URL with another of its ecosystem: what
+    /// Larder fetched from them could not be told apart.
+    func resolved() throws -> [String: [Upstream]] {
         var result = Self.defaults()
         for (ecosystem, upstreams) in configured { result[ecosystem] = upstreams }
         for (ecosystem, extra) in extraHosts {
             result[ecosystem] = result[ecosystem, default: []].map { $0.addingArtifactHosts(extra) }
+        }
+        for upstreams in result.values {
+            for restricted in upstreams where restricted.isRestricted {
+                if let twin = upstreams.first(where: { $0.id == restricted.id && $0.setting != restricted.setting }) {
+                    throw ConfigurationError(
+                        "\(restricted.setting) and \(twin.setting) have the same URL \(restricted.baseURL); an upstream with readers needs a URL of its own")
+                }
+            }
         }
         return result
     }

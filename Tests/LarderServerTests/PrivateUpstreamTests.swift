@@ -198,6 +198,25 @@ struct PrivateUpstreamTests {
         }
     }
 
+    @Test("Terraform's service discovery offers the modules of the first registry the requester may read")
+    func terraformDiscovery() async throws {
+        let larder = try await TestLarder {
+            $0.upstreams["terraform"] = [
+                try Upstream(url: "http://127.0.0.1:9", setting: "upstreams.terraform.registry.private", name: "registry.private", readers: ["ci"]),
+                try Upstream(url: "http://127.0.0.1:10", setting: "upstreams.terraform.registry.example", name: "registry.example"),
+            ]
+        }
+        try await larder.stopping {
+            let ci = Self.bearer(try await larder.makeToken(.read, name: "ci"))
+            func modules(_ headers: [(String, String)]) async throws -> String? {
+                let answer = try await RawHTTP.send(port: larder.port, target: "/.well-known/terraform.json", headers: headers)
+                return (try JSONSerialization.jsonObject(with: answer.body) as? [String: String])?["modules.v1"]
+            }
+            #expect(try await modules([]) == "\(larder.url)/terraform/modules/v1/registry.example/")
+            #expect(try await modules(ci) == "\(larder.url)/terraform/modules/v1/registry.private/")
+        }
+    }
+
     @Test("revoking a version with purge deletes its stored copies in every view")
     func purgeEveryView() async throws {
         let (privateRegistry, publicRegistry) = try await Self.registries()
@@ -224,6 +243,7 @@ struct PrivateUpstreamTests {
         ("upstreams:\n  npm:\n    - url: https://r.example\n      readers: []\n", "upstreams.npm[0].readers must be a list"),
         ("upstreams:\n  npm:\n    - url: https://r.example\n      readers: [\"bad name!\"]\n", "'bad name!' is neither a role"),
         ("upstreams:\n  npm:\n    - url: https://r.example\n      readers: 3\n", "must be a list"),
+        ("upstreams:\n  npm:\n    - url: https://r.example\n      readers: [ci]\n    - url: https://r.example/\n", "upstreams.npm[0] and upstreams.npm[1] have the same URL"),
     ])
     func readersErrors(yaml: String, expected: String) throws {
         let path = try ConfigurationTests.file(yaml)

@@ -62,7 +62,7 @@ public struct TerraformAdapter: Ecosystem {
         let segments = request.path.segments
         switch segments.first {
         case "terraform.json" where segments.count == 1:
-            return .response(discoveryDocument(baseURL: request.baseURL))
+            return .response(discoveryDocument(baseURL: request.baseURL, engine: engine))
         case "providers" where segments.count == 5:
             return try await providerRequest(Array(segments.dropFirst()), request: request, engine: engine)
         case "modules" where segments.count >= 7 && segments[1] == "v1":
@@ -73,10 +73,11 @@ public struct TerraformAdapter: Ecosystem {
         }
     }
 
-    /// Larder's own service discovery document: modules of the first configured registry.
-    func discoveryDocument(baseURL: String) -> EngineResponse {
+    /// Larder's own service discovery document: modules of the first configured registry the
+    /// requester may read.
+    func discoveryDocument(baseURL: String, engine: Engine) -> EngineResponse {
         var services: [String: String] = [:]
-        if let first = upstreams.first { services["modules.v1"] = "\(baseURL)/\(mount)/modules/v1/\(Self.hostname(of: first))/" }
+        if let first = upstreams.first(where: { engine.mayRead($0, ecosystem: ecosystem) }) { services["modules.v1"] = "\(baseURL)/\(mount)/modules/v1/\(Self.hostname(of: first))/" }
         return Self.json(services)
     }
 
