@@ -198,7 +198,7 @@ struct PrivateUpstreamTests {
         }
     }
 
-    @Test("Terraform's service discovery offers the modules of the first registry the requester may read")
+    @Test("Terraform's service discovery offers the modules of the first registry the requester may read, and refusals name only the registries the requester may read")
     func terraformDiscovery() async throws {
         let larder = try await TestLarder {
             $0.upstreams["terraform"] = [
@@ -214,6 +214,11 @@ struct PrivateUpstreamTests {
             }
             #expect(try await modules([]) == "\(larder.url)/terraform/modules/v1/registry.example/")
             #expect(try await modules(ci) == "\(larder.url)/terraform/modules/v1/registry.private/")
+            // A request for the private registry's modules or providers names no private host.
+            for target in ["/terraform/modules/v1/registry.private/acme/net/aws/versions", "/terraform/providers/registry.private/acme/tool/index.json", "/terraform/providers/other.example/acme/tool/index.json"] {
+                let refused = try await RawHTTP.send(port: larder.port, target: target)
+                #expect(refused.status == 404 && refused.text.contains("(configured: registry.example)"), "\(target): \(refused.text)")
+            }
         }
     }
 

@@ -20,7 +20,7 @@ extension TerraformAdapter {
     func moduleRequest(_ parts: [String], request: ClientRequest, engine: Engine) async throws -> Resolution {
         let module = TerraformModule(host: parts[0].lowercased(), namespace: parts[1], name: parts[2], system: parts[3])
         try TerraformNames.require(TerraformNames.isLabel, [module.namespace, module.name, module.system], what: "module namespace, name or system")
-        let upstream = try upstream(for: module.host)
+        let upstream = try upstream(for: module.host, engine: engine)
         switch parts.count {
         case 5 where parts[4] == "versions":
             var route = Route(ecosystem: ecosystem, key: "\(module.keyPrefix)/versions", kind: .metadata, package: module.package(), contentType: "application/json") {

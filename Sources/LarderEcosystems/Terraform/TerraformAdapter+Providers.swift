@@ -20,7 +20,7 @@ extension TerraformAdapter {
     func providerRequest(_ parts: [String], request: ClientRequest, engine: Engine) async throws -> Resolution {
         let provider = TerraformProvider(host: parts[0].lowercased(), namespace: parts[1].lowercased(), type: parts[2].lowercased())
         try TerraformNames.require(TerraformNames.isLabel, [provider.namespace, provider.type], what: "provider namespace or type")
-        let upstream = try upstream(for: provider.host)
+        let upstream = try upstream(for: provider.host, engine: engine)
         let file = parts[3]
         if file == "index.json" { return .route(versionsRoute(provider, upstream: upstream, engine: engine, presentingIndex: true)) }
         if file.hasSuffix(".json") {

@@ -81,11 +81,13 @@ public struct TerraformAdapter: Ecosystem {
         return Self.json(services)
     }
 
-    /// The registry configured for `host`.
-    func upstream(for host: String) throws -> Upstream {
+    /// The registry configured for `host`; with `engine`, among those the requester may read
+    /// (the others are neither used nor named).
+    func upstream(for host: String, engine: Engine? = nil) throws -> Upstream {
         try TerraformNames.require(TerraformNames.isHostname, [host], what: "registry host name")
-        if let upstream = upstreams.first(where: { Self.hostname(of: $0) == host }) { return upstream }
-        let known = upstreams.map(Self.hostname(of:)).joined(separator: ", ")
+        let readable = upstreams.filter { engine?.mayRead($0, ecosystem: ecosystem) ?? true }
+        if let upstream = readable.first(where: { Self.hostname(of: $0) == host }) { return upstream }
+        let known = readable.map(Self.hostname(of:)).joined(separator: ", ")
         throw LarderError.notFound(
             "no Terraform registry is configured for host '\(host)' (configured: \(known.isEmpty ? "none" : known)); add it as upstreams.terraform.\(host): https://\(host)")
     }
