@@ -52,13 +52,13 @@ public struct LarderApplication: Sendable {
         let access = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: configuration.host))
         // The fast path clears readers from memory (anonymous reads, or tokens looked up lately).
         let responder = LarderResponder(
-            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, policyAdmin: stack.policyAdmin, grants: stack.grants, accessLog: accessLog, mirrorJobs: mirrorJobs,
+            engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: access, policyAdmin: stack.policyAdmin, grants: stack.grants, tokens: tokens, accessLog: accessLog, mirrorJobs: mirrorJobs,
             fastHits: fastHits)
         let connections = MaximumAvailableConnections(configuration.maxConnections ?? DescriptorLimit.defaultMaxConnections, logger: logger)
         if let plain = configuration.plainHTTP {
             let plainAccess = AccessControl(store: tokens, anonymous: configuration.anonymous ?? AccessControl.defaultAnonymous(host: plain.host))
             let plainResponder = LarderResponder(
-                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, policyAdmin: stack.policyAdmin, grants: stack.grants, accessLog: accessLog, mirrorJobs: mirrorJobs,
+                engine: engine, adapters: stack.adapters, configuration: configuration, logger: logger, access: plainAccess, policyAdmin: stack.policyAdmin, grants: stack.grants, tokens: tokens, accessLog: accessLog, mirrorJobs: mirrorJobs,
                 fastHits: fastHits, plainHTTP: true)
             services.append(Application(
                 responder: plainResponder,

@@ -48,7 +48,7 @@ public struct LarderResponder: HTTPResponder {
     /// repeated hits are not answered before the router.
     init(
         engine: Engine, adapters: [any EcosystemAdapter], configuration: LarderConfiguration, logger: Logger, access: AccessControl, policyAdmin: PolicyAdmin,
-        grants: UpstreamGrants, accessLog: AccessLog? = nil, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false
+        grants: UpstreamGrants, tokens: any TokenStore, accessLog: AccessLog? = nil, mirrorJobs: MirrorJobs? = nil, fastHits: FastHits? = nil, plainHTTP: Bool = false
     ) {
         self.grants = grants
         self.policyAPI = PolicyAPI(admin: policyAdmin)
@@ -59,7 +59,7 @@ public struct LarderResponder: HTTPResponder {
         self.adapters = Dictionary(uniqueKeysWithValues: adapters.map { ($0.mount, $0) })
         self.configuration = configuration
         self.logger = logger
-        self.mirrorAPI = mirrorJobs.map(MirrorAPI.init(jobs:))
+        self.mirrorAPI = mirrorJobs.map { MirrorAPI(jobs: $0, grants: grants, tokens: tokens) }
         self.fastHits = fastHits
     }
 
@@ -154,7 +154,7 @@ public struct LarderResponder: HTTPResponder {
                 throw LarderError.notFound("the mirror API is off: enable it with mirror_api: true (LARDER_MIRROR_API=true or --mirror-api true)")
             }
             try path.requireNoEncodedSlash()
-            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody), actor: token?.name)
+            return try await mirrorAPI.respond(method: method, rest: Array(path.segments.dropFirst(2)), body: try await Self.body(of: request, method: method, limit: configuration.maxRequestBody), requester: token)
         case ".well-known" where path.segments.count == 2:
             guard let adapter = adapters.values.first(where: { $0.wellKnownNames.contains(path.segments[1]) }) else {
                 throw LarderError.notFound("Larder has no /.well-known/\(path.segments[1].prefix(100))")

@@ -9,18 +9,30 @@ import NIOCore
 /// interrupted job; `GET /api/mirror/{id}/events` streams progress as server-sent events.
 struct MirrorAPI: Sendable {
     let jobs: MirrorJobs
+    /// Which restricted upstreams each token may read: a job started by a token that may read
+    /// some is shown only to tokens that may read them all (its package URLs may name private
+    /// packages), to its own token and to admins.
+    let grants: UpstreamGrants
+    /// The tokens, to look up a job's token.
+    let tokens: any TokenStore
 
     /// Answers a request whose path starts with `/api/mirror`; `rest` is the path below it, and
-    /// `actor` the name of the token presented (nil: anonymous).
-    func respond(method: ClientRequest.Method, rest: [String], body: ByteBuffer?, actor: String?) async throws(LarderError) -> EngineResponse {
+    /// `requester` the token presented (nil: anonymous).
+    func respond(method: ClientRequest.Method, rest: [String], body: ByteBuffer?, requester: AccessToken?) async throws(LarderError) -> EngineResponse {
         do {
             switch (method, rest.count) {
-            case (.post, 0): return try await create(body, actor: actor)
-            case (.get, 0): return try Self.json(["jobs": try await jobs.jobs()])
-            case (.get, 1): return try Self.json(try await found(jobs.job(rest[0]), rest[0]))
-            case (.delete, 1): return try Self.json(try await found(jobs.cancel(rest[0]), rest[0]))
-            case (.post, 2) where rest[1] == "resume": return try Self.json(try await found(jobs.resume(rest[0]), rest[0]), status: 202)
-            case (.get, 2) where rest[1] == "events": return try await events(rest[0])
+            case (.post, 0): return try await create(body, actor: requester?.name)
+            case (.get, 0): return try Self.json(["jobs": try await visible(try await jobs.jobs(), to: requester)])
+            case (.get, 1): return try Self.json(try await found(rest[0], requester))
+            case (.delete, 1):
+                _ = try await found(rest[0], requester)
+                return try Self.json(try await present(jobs.cancel(rest[0]), rest[0]))
+            case (.post, 2) where rest[1] == "resume":
+                _ = try await found(rest[0], requester)
+                return try Self.json(try await present(jobs.resume(rest[0]), rest[0]), status: 202)
+            case (.get, 2) where rest[1] == "events":
+                _ = try await found(rest[0], requester)
+                return try await events(rest[0])
             case (_, 0), (_, 1), (_, 2):
                 throw LarderError(.methodNotAllowed, "\(method.rawValue) is not allowed here; see /openapi.json")
             default:
@@ -33,9 +45,31 @@ struct MirrorAPI: Sendable {
         }
     }
 
-    private func found(_ job: MirrorJob?, _ id: String) throws(LarderError) -> MirrorJob {
+    private func present(_ job: MirrorJob?, _ id: String) throws(LarderError) -> MirrorJob {
         guard let job else { throw LarderError.notFound("no mirror job \(id)") }
         return job
+    }
+
+    /// The job `id` if `requester` may see it; else `404`, as for a job that does not exist.
+    private func found(_ id: String, _ requester: AccessToken?) async throws -> MirrorJob {
+        let job = try present(try await jobs.job(id), id)
+        guard try await !visible([job], to: requester).isEmpty else { throw LarderError.notFound("no mirror job \(id)") }
+        return job
+    }
+
+    /// The jobs of `all` that `requester` may see: those of tokens granted no restricted
+    /// upstream the requester may not read, its own, or every one for an admin.
+    func visible(_ all: [MirrorJob], to requester: AccessToken?) async throws -> [MirrorJob] {
+        if grants.isEmpty || requester?.role == .admin { return all }
+        let mine = grants.grant(for: requester).upstreams
+        let byName = Dictionary(try await tokens.tokens().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        return all.filter { job in
+            guard let name = job.submittedBy else { return true }
+            if let requester, name == requester.name { return true }
+            // An unknown token's job is shown to no one but admins: what it could read is unknown.
+            guard let submitter = byName[name] else { return false }
+            return grants.grant(for: submitter).upstreams.isSubset(of: mine)
+        }
     }
 
     /// The request body of `POST /api/mirror`.

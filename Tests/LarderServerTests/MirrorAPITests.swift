@@ -35,10 +35,10 @@ struct MirrorAPITests {
     }
 
     /// Polls a job until `done(state)` (at most 10 seconds).
-    static func wait(_ larder: TestLarder, _ id: String, until done: (String) -> Bool) async throws -> [String: Any] {
+    static func wait(_ larder: TestLarder, _ id: String, headers: [(String, String)] = [], until done: (String) -> Bool) async throws -> [String: Any] {
         var last: [String: Any] = [:]
         for _ in 0..<200 {
-            last = try Self.job(try await RawHTTP.send(port: larder.port, target: "/api/mirror/\(id)"))
+            last = try Self.job(try await RawHTTP.send(port: larder.port, target: "/api/mirror/\(id)", headers: headers))
             if done(last["state"] as? String ?? "") { return last }
             try await Task.sleep(for: .milliseconds(50))
         }

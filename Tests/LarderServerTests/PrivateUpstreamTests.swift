@@ -78,7 +78,7 @@ struct PrivateUpstreamTests {
         }
     }
 
-    @Test("a mirror job reads the restricted upstreams of the token that started it: a granted token's job fills its view, served offline afterwards; an ungranted one's finds nothing private")
+    @Test("a mirror job reads the restricted upstreams of the token that started it: a granted token's job fills its view, served offline afterwards; an ungranted one's finds nothing private; a granted token's job is shown only to it, to tokens granted as much, and to admins")
     func mirrorJobs() async throws {
         let (privateRegistry, publicRegistry) = try await Self.registries()
         let larder = try await Self.larder(privateRegistry, publicRegistry)
@@ -86,17 +86,37 @@ struct PrivateUpstreamTests {
             let ci = try await larder.makeToken(.write, name: "ci")
             let dev = try await larder.makeToken(.write, name: "dev")
             var states: [String: [String: Any]] = [:]
+            var ids: [String: String] = [:]
             for (name, secret) in [("ci", ci), ("dev", dev)] {
                 let answer = try await RawHTTP.send(
                     port: larder.port, method: "POST", target: "/api/mirror", headers: Self.bearer(secret) + [("Content-Type", "application/json")],
                     body: Data(#"{"purls": ["pkg:npm/secret-two@2.0.0"]}"#.utf8))
                 #expect(answer.status == 202, "\(answer.text)")
                 let id = try #require(try MirrorAPITests.job(answer)["id"] as? String)
-                states[name] = try await MirrorAPITests.wait(larder, id) { $0 == "done" || $0 == "failed" }
+                ids[name] = id
+                states[name] = try await MirrorAPITests.wait(larder, id, headers: Self.bearer(secret)) { $0 == "done" || $0 == "failed" }
                 #expect(states[name]?["submittedBy"] as? String == name)
             }
             #expect((states["ci"]?["progress"] as? [String: Any])?["fetched"] as? Int == 1, "\(states["ci"] ?? [:])")
             #expect((states["dev"]?["progress"] as? [String: Any])?["fetched"] as? Int == 0, "\(states["dev"] ?? [:])")
+
+            // ci's job names private packages: dev and anonymous clients neither list nor read it.
+            let admin = try await larder.makeToken(.admin, name: "ops")
+            func listed(_ headers: [(String, String)]) async throws -> [String] {
+                let answer = try await RawHTTP.send(port: larder.port, target: "/api/mirror", headers: headers)
+                return ((try JSONSerialization.jsonObject(with: answer.body) as? [String: Any])?["jobs"] as? [[String: Any]])?.compactMap { $0["id"] as? String } ?? []
+            }
+            let (ciJob, devJob) = (try #require(ids["ci"]), try #require(ids["dev"]))
+            #expect(Set(try await listed(Self.bearer(ci))) == [ciJob, devJob])
+            #expect(Set(try await listed(Self.bearer(admin))) == [ciJob, devJob])
+            #expect(try await listed(Self.bearer(dev)) == [devJob])
+            #expect(try await listed([]) == [devJob])
+            for headers in [[], Self.bearer(dev)] {
+                for target in ["/api/mirror/\(ciJob)", "/api/mirror/\(ciJob)/events"] {
+                    #expect(try await RawHTTP.send(port: larder.port, target: target, headers: headers).status == 404)
+                }
+            }
+            #expect(try await RawHTTP.send(port: larder.port, method: "DELETE", target: "/api/mirror/\(ciJob)", headers: Self.bearer(dev)).status == 404)
 
             await privateRegistry.stop()
             let offline = try await RawHTTP.send(port: larder.port, target: "/npm/secret-two/-/secret-two-2.0.0.tgz", headers: Self.bearer(ci))
