@@ -14,7 +14,7 @@ enum OpenAPIDocument {
         "/health": {"get": {"summary": "Liveness", "responses": {"200": {"description": "Larder is up", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}}}}},
         "/stats": {"get": {"summary": "Cache statistics", "responses": {"200": {"description": "Counters per ecosystem and in total", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Stats"}}}}}}},
         "/api/mirror": {
-          "get": {"summary": "List mirror jobs, newest first", "responses": {
+          "get": {"summary": "List mirror jobs, newest first", "description": "A job started by a token that may read restricted upstreams is listed only for that token, tokens that may read at least as much, and admins.", "responses": {
             "200": {"description": "Jobs", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobList"}}}},
             "404": {"$ref": "#/components/responses/Error"}}},
           "post": {"summary": "Start a mirror job", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/MirrorRequest"}}}},
