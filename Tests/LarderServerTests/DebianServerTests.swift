@@ -28,6 +28,26 @@ struct DebianServerTests {
         await key.remove()
     }
 
+    @Test("a restricted archive: the granted token's pool files are checked against the suites its own view holds; anonymous requests get nothing, even after the token fetched them")
+    func restrictedArchive() async throws {
+        let key = try await FixtureSigningKey.make()
+        let (upstream, hello, _) = try await FixtureRegistry.debianPair(key: key)
+        let larder = try await TestLarder {
+            $0.upstreams["debian"] = [try Upstream(url: upstream.url + "/debian", setting: "upstreams.debian.test", name: "test", readers: ["ci"])]
+        }
+        try await larder.stopping(upstream) {
+            let ci = [("Authorization", "Bearer \(try await larder.makeToken(.read, name: "ci"))")]
+            #expect(try await RawHTTP.send(port: larder.port, target: "/debian/test/dists/stable/InRelease", headers: ci).status == 200)
+            let deb = try await RawHTTP.send(port: larder.port, target: "/debian/test/\(hello.poolPath)", headers: ci)
+            #expect(deb.status == 200, "\(deb.text)")
+            for target in ["/debian/test/dists/stable/InRelease", "/debian/test/\(hello.poolPath)"] {
+                let refused = try await RawHTTP.send(port: larder.port, target: target)
+                #expect(refused.status == 404, "\(target): \(refused.status) \(refused.text)")
+            }
+        }
+        await key.remove()
+    }
+
     @Test("a blocked package version's pool file is refused with the rule's note; another package's is served")
     func poolRefusedByRule() async throws {
         let key = try await FixtureSigningKey.make()
