@@ -42,7 +42,9 @@ struct MavenClientTests {
     /// Runs the probe plugin's `resolve` goal on a project depending on `lib-a`, with a new local
     /// repository, through `larderURL`; returns the resolved artifacts and the local repository.
     /// With `token`, `settings.xml` has a server entry for the mirror with it as the password.
-    static func resolve(through larderURL: String, token: String? = nil) async throws -> (resolved: [String], repository: String) {
+    /// With `preemptive`, the token is sent with every request as an `Authorization` header
+    /// (`<httpHeaders>`), not only after a challenge.
+    static func resolve(through larderURL: String, token: String? = nil, preemptive: Bool = false) async throws -> (resolved: [String], repository: String) {
         let work = TestLarder.temporaryDirectory("mvn")
         let project = work + "/project"
         try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
@@ -51,7 +53,9 @@ struct MavenClientTests {
         let settings = """
             <settings>
               <mirrors><mirror><id>larder</id><mirrorOf>*</mirrorOf><url>\(larderURL)/maven/</url></mirror></mirrors>
-              \(token.map { "<servers><server><id>larder</id><username>ci</username><password>\($0)</password></server></servers>" } ?? "")
+              \(token.map { preemptive
+                ? "<servers><server><id>larder</id><configuration><httpHeaders><property><name>Authorization</name><value>Bearer \($0)</value></property></httpHeaders></configuration></server></servers>"
+                : "<servers><server><id>larder</id><username>ci</username><password>\($0)</password></server></servers>" } ?? "")
             </settings>
             """
         try settings.write(toFile: work + "/settings.xml", atomically: true, encoding: .utf8)

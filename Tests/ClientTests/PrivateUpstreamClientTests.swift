@@ -111,4 +111,22 @@ struct PrivateUpstreamClientTests {
             #expect(anonymous.status == 404)
         }
     }
+
+    @Test("mvn on a listener with anonymous reads: it sends a server's username and password only when challenged, so it reads the public view and misses the private lib-a; with the token as a preemptive Authorization header it resolves lib-a from the private repository")
+    func maven() async throws {
+        try #require(Shell.has("mvn") && Shell.has("javac"), "mvn and javac are needed (Debian: maven, default-jdk-headless)")
+        let repositories = try await MavenClientTests.repositories()
+        let larder = try await TestLarder {
+            var upstreams = try MavenClientTests.upstreams(repositories)
+            upstreams[0] = try Upstream(
+                url: repositories.private.mavenURL(prefix: "/releases"), setting: "upstreams.maven[0]", credentials: .basic(username: "ci", password: "s3cret"), readers: ["ci"])
+            $0.upstreams["maven"] = upstreams
+        }
+        try await larder.stopping(repositories.private, repositories.public) {
+            let token = try await larder.makeToken(.read, name: "ci")
+            await #expect(throws: ShellError.self) { _ = try await MavenClientTests.resolve(through: larder.url, token: token) }
+            let resolved = try await MavenClientTests.resolve(through: larder.url, token: token, preemptive: true)
+            #expect(resolved.resolved == ["org.larder.test:lib-a:1.0", "org.larder.test:lib-b:1.1"])
+        }
+    }
 }
