@@ -129,4 +129,37 @@ struct PrivateUpstreamClientTests {
             #expect(resolved.resolved == ["org.larder.test:lib-a:1.0", "org.larder.test:lib-b:1.1"])
         }
     }
+
+    @Test("skopeo on a listener without anonymous reads: challenged, it sends the ci token and copies an image of the private registry; a token not granted it copies nothing from there but the default registry's images", .enabled(if: Shell.has("skopeo"), "skopeo is not on the PATH"))
+    func skopeo() async throws {
+        let work = TestLarder.temporaryDirectory("skopeo-private")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let privateRegistry = try await FixtureRegistry()
+        let publicRegistry = try await FixtureRegistry()
+        let layer = try await OCIClientTests.layer(["etc/os-release": "ID=private\n"], in: work)
+        _ = privateRegistry.publishOCIImage("team/app", layers: [layer], tags: ["1.0"])
+        _ = publicRegistry.publishOCIImage("team/app", layers: [layer], tags: ["1.0"])
+        let larder = try await TestLarder {
+            $0.upstreams["oci"] = [
+                try Upstream(url: privateRegistry.url, setting: "upstreams.oci.private.example", name: "private.example", readers: ["ci"]),
+                try Upstream(url: publicRegistry.url, setting: "upstreams.oci.default", name: "default"),
+            ]
+            $0.anonymous = .some(nil)
+        }
+        try await larder.stopping(privateRegistry, publicRegistry) {
+            let ci = try await larder.makeToken(.read, name: "ci")
+            let dev = try await larder.makeToken(.read, name: "dev")
+            let registry = "127.0.0.1:\(larder.port)"
+            func copy(_ image: String, as name: String, token: String, to target: String) async throws {
+                _ = try await OCIClientTests.skopeo(["copy", "--src-tls-verify=false", "--src-creds", "\(name):\(token)", "docker://\(registry)/\(image)", "dir:\(work)/\(target)"], home: work)
+            }
+            try await copy("private.example/team/app:1.0", as: "ci", token: ci, to: "private")
+            #expect(FileManager.default.fileExists(atPath: work + "/private/manifest.json"))
+            let asked = privateRegistry.requestCounts.values.reduce(0, +)
+            await #expect(throws: ShellError.self) { try await copy("private.example/team/app:1.0", as: "dev", token: dev, to: "refused") }
+            #expect(privateRegistry.requestCounts.values.reduce(0, +) == asked, "a token not granted the private registry reached it")
+            try await copy("team/app:1.0", as: "dev", token: dev, to: "public")
+            #expect(FileManager.default.fileExists(atPath: work + "/public/manifest.json"))
+        }
+    }
 }
