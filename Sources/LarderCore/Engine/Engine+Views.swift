@@ -69,7 +69,7 @@ extension Engine {
     /// registry's root document), so that they skip the ones the requester may not read.
     public func mayRead(_ upstream: Upstream, ecosystem: String) -> Bool {
         guard let restricted = configuration.restrictedUpstreams[ecosystem], restricted.contains(upstream.id) else { return true }
-        return UpstreamGrant.current.upstreams.contains(upstream.id)
+        return !view(of: ecosystem, restricted: restricted, grant: UpstreamGrant.current).hidden.contains(upstream.id)
     }
 
     /// The entry stored for `route` in the current requester's view.
@@ -95,15 +95,11 @@ extension Engine {
     /// for adapters that find related documents by key (the suites of an archive).
     public func storedEntries(withKeyPrefix prefix: String, ecosystem: String, limit: Int) async throws -> [CacheEntry] {
         let found = try await index.entries(withKeyPrefix: prefix, limit: limit)
-        guard let restricted = configuration.restrictedUpstreams[ecosystem], !restricted.isEmpty else {
-            return found.filter { !$0.key.contains(Route.viewSeparator) }
-        }
-        let tag = view(of: ecosystem, restricted: restricted, grant: UpstreamGrant.current).tag
-        let suffix = tag.isEmpty ? "" : Route.viewSeparator + tag
+        let restricted = configuration.restrictedUpstreams[ecosystem] ?? []
+        let tag = restricted.isEmpty ? "" : view(of: ecosystem, restricted: restricted, grant: UpstreamGrant.current).tag
+        guard !tag.isEmpty else { return found.filter { !$0.key.contains(Route.viewSeparator) } }
+        let suffix = Route.viewSeparator + tag
         return found.compactMap { entry in
-            if tag.isEmpty {
-                return entry.key.contains(Route.viewSeparator) ? nil : entry
-            }
             guard entry.key.hasSuffix(suffix) else { return nil }
             var entry = entry
             entry.key = String(entry.key.dropLast(suffix.count))
