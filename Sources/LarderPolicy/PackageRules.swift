@@ -143,6 +143,11 @@ public final class PackageRules: PackagePolicy {
         histories.set(Self.key(ecosystem, name), recorded, cost: max(1, recorded.count))
     }
 
+    public func knownVersions(ecosystem: String, name: String) async throws -> Set<String> {
+        guard ages(ecosystem: ecosystem) else { return [] }
+        return Set(try await versionHistories(ecosystem: ecosystem, name: name).keys)
+    }
+
     public func agedVersionFilter(ecosystem: String, name: String, now: Date) async throws -> (filter: VersionFilter, validUntil: Date?) {
         guard ages(ecosystem: ecosystem) else { return (versionFilter(ecosystem: ecosystem, name: name), nil) }
         let known = try await versionHistories(ecosystem: ecosystem, name: name)

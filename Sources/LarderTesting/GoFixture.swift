@@ -1,11 +1,12 @@
-import Foundation
+public import Foundation
 import LarderEcosystems
 import NIOCore
 
 extension FixtureRegistry {
     /// Publishes a module version as a GOPROXY serves it, at case-encoded paths: `@v/list`
     /// (every version so far), `@v/<version>.info`, `.mod`, `.zip` and `@latest`.
-    public func publishGoModule(_ module: String, version: String, goMod: String, zip: PackageFile) {
+    /// `published` is the `Time` its `.info` gives (nil leaves it out).
+    public func publishGoModule(_ module: String, version: String, goMod: String, zip: PackageFile, published: Date? = Date(timeIntervalSince1970: 1_793_491_200)) {
         let base = "/" + GoModulePath.escape(module)
         let escaped = GoModulePath.escape(version)
         let versions = state.goVersions.withLock { published in
@@ -13,7 +14,8 @@ extension FixtureRegistry {
             return published[base]!
         }
         set(base + "/@v/list", body: ByteBuffer(string: versions.joined(separator: "\n") + "\n"), contentType: "text/plain; charset=utf-8")
-        let info = ByteBuffer(string: #"{"Version":"\#(version)","Time":"2026-11-01T00:00:00Z"}"#)
+        let time = published.map { #","Time":"\#(ISO8601DateFormatter().string(from: $0))""# } ?? ""
+        let info = ByteBuffer(string: #"{"Version":"\#(version)"\#(time)}"#)
         set(base + "/@v/\(escaped).info", body: info, contentType: "application/json")
         set(base + "/@latest", body: info, contentType: "application/json")
         set(base + "/@v/\(escaped).mod", body: ByteBuffer(string: goMod), contentType: "text/plain; charset=utf-8")

@@ -45,6 +45,16 @@ struct GoClientTests {
         return published
     }
 
+    /// go's settings for a run through `larder` with its own home, module and build caches
+    /// under `caches` (`larder.test` modules are not looked up in the public checksum database).
+    static func environment(caches: String, larder: TestLarder) -> [String: String] {
+        [
+            "HOME": caches + "/home", "GOPATH": caches + "/gopath", "GOMODCACHE": caches + "/modcache", "GOCACHE": caches + "/gocache",
+            "GOPROXY": "\(larder.url)/go", "GONOSUMDB": "larder.test", "GOFLAGS": "-mod=mod", "GOENV": "off", "GO111MODULE": "on",
+            "GOTOOLCHAIN": "local", "CGO_ENABLED": "0",
+        ]
+    }
+
     /// `go mod download` and `go build` of a program using `larder.test/Mixed/App`, with fresh
     /// module and build caches; returns the project directory (with its `go.sum`). With
     /// `token`, go finds it as the password for Larder's host in its own `.netrc` (which go
@@ -59,11 +69,7 @@ struct GoClientTests {
         if let token { try "machine 127.0.0.1 login ci password \(token)\n".write(toFile: caches + "/home/.netrc", atomically: true, encoding: .utf8) }
         try "module consumer\n\ngo 1.19\n\nrequire \(app) v1.0.0\n\nrequire \(lib) v1.2.0 // indirect\n".write(toFile: work + "/go.mod", atomically: true, encoding: .utf8)
         try "package main\n\nimport (\n\t\"fmt\"\n\n\t\"\(app)\"\n)\n\nfunc main() { fmt.Println(app.Name()) }\n".write(toFile: work + "/main.go", atomically: true, encoding: .utf8)
-        let environment = [
-            "HOME": caches + "/home", "GOPATH": caches + "/gopath", "GOMODCACHE": caches + "/modcache", "GOCACHE": caches + "/gocache",
-            "GOPROXY": "\(larder.url)/go", "GONOSUMDB": "larder.test", "GOFLAGS": "-mod=mod", "GOENV": "off", "GO111MODULE": "on",
-            "GOTOOLCHAIN": "local", "CGO_ENABLED": "0",
-        ].merging(caFile.map { ["SSL_CERT_FILE": $0] } ?? [:]) { a, _ in a }
+        let environment = Self.environment(caches: caches, larder: larder).merging(caFile.map { ["SSL_CERT_FILE": $0] } ?? [:]) { a, _ in a }
         try await Shell.run(["go", "mod", "download"], in: work, environment: environment, clean: true, timeout: 180)
         let downloaded = caches + "/modcache/cache/download/larder.test"
         #expect(FileManager.default.fileExists(atPath: downloaded + "/!mixed/!app/@v/v1.0.0.zip"))
@@ -103,6 +109,31 @@ struct GoClientTests {
         await upstream.stop()
         try await Self.build(through: larder)
         await larder.stop()
+    }
+
+    @Test("go with a 7-day cooldown: go build from go.mod on a cold cache (each version dated by its module's list before it is judged), and @latest resolves to the month-old v1.2.0, not to v1.3.0 published yesterday, which is refused")
+    func cooldown() async throws {
+        let upstream = try await FixtureRegistry()
+        _ = try await Self.publish(upstream)
+        let libMod = "module \(Self.lib)\n\ngo 1.19\n"
+        let young = try await PackageBuilder.goModuleZip(module: Self.lib, version: "v1.3.0", files: ["go.mod": libMod, "lib.go": "package lib\n\nfunc Name() string { return \"lib 1.3.0\" }\n"])
+        upstream.publishGoModule(Self.lib, version: "v1.3.0", goMod: libMod, zip: young, published: Date() - 86_400)
+        let larder = try await TestLarder {
+            try $0.setUpstream("go", upstream.url)
+            $0.cooldown.ecosystems = ["golang": 7 * 86_400]
+        }
+        try await larder.stopping(upstream) {
+            let project = try await Self.build(through: larder)
+            defer { try? FileManager.default.removeItem(atPath: project) }
+            let caches = TestLarder.temporaryDirectory("go-caches")
+            defer { try? FileManager.default.removeItem(atPath: caches) }
+            try FileManager.default.createDirectory(atPath: caches + "/home", withIntermediateDirectories: true)
+            let environment = Self.environment(caches: caches, larder: larder)
+            let latest = try await Shell.run(["go", "mod", "download", "-json", "\(Self.lib)@latest"], in: project, environment: environment, clean: true, timeout: 180)
+            #expect(latest.contains("\"Version\": \"v1.2.0\""), "\(latest)")
+            await #expect(throws: ShellError.self) { try await Shell.run(["go", "mod", "download", "-json", "\(Self.lib)@v1.3.0"], in: project, environment: environment, clean: true, timeout: 180) }
+            #expect(upstream.requests(to: "/\(Self.lib)/@v/v1.3.0.zip") == 0)
+        }
     }
 
     @Test("larder mirror --lockfile go.sum fetches every module; go then builds offline")

@@ -110,10 +110,7 @@ struct RuleClientTests {
             defer { try? FileManager.default.removeItem(atPath: work) }
             try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
             try "module consumer\n\ngo 1.19\n".write(toFile: work + "/go.mod", atomically: true, encoding: .utf8)
-            let environment = [
-                "HOME": work + "/home", "GOPATH": work + "/gopath", "GOMODCACHE": work + "/modcache", "GOCACHE": work + "/gocache", "GOPROXY": "\(larder.url)/go",
-                "GONOSUMDB": "larder.test", "GOFLAGS": "-mod=mod", "GOENV": "off", "GO111MODULE": "on", "GOTOOLCHAIN": "local",
-            ]
+            let environment = GoClientTests.environment(caches: work, larder: larder)
             let latest = try await Shell.run(["go", "mod", "download", "-json", "\(module)@latest"], in: work, environment: environment, clean: true, timeout: 180)
             #expect(latest.contains("\"Version\": \"v1.2.0\""), "\(latest)")
             await #expect(throws: ShellError.self) { try await Shell.run(["go", "mod", "download", "-json", "\(module)@v1.3.0"], in: work, environment: environment, clean: true, timeout: 180) }

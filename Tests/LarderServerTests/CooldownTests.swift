@@ -53,6 +53,26 @@ struct CooldownTests {
         }
     }
 
+    @Test("npm ci on a cold cache: tarballs asked straight from a lockfile are dated by the package document, read then; the old one is served, the young one refused")
+    func tarballBeforeDocument() async throws {
+        let upstream = try await FixtureRegistry()
+        let now = Date()
+        upstream.publishNpm(name: "left-pad", versions: [("1.0.0", Self.file("1.0.0"), [:]), ("1.1.0", Self.file("1.1.0"), [:])],
+                            published: ["1.0.0": now - 30 * Self.day, "1.1.0": now - 3_600])
+        let larder = try await TestLarder {
+            try $0.setUpstream("npm", upstream.url)
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await larder.stopping(upstream) {
+            let old = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.0.0.tgz")
+            #expect(old.status == 200 && old.text == "tarball 1.0.0", "\(old.text)")
+            let young = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.1.0.tgz")
+            #expect(young.status == 403 && young.text.contains("held back by the cooldown of 3d"), "\(young.text)")
+            let unknown = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-9.9.9.tgz")
+            #expect(unknown.status == 403 && unknown.text.contains("has not been seen"), "\(unknown.text)")
+        }
+    }
+
     @Test("the first reading of a package believes upstream dates; a version comes of age while Larder runs and then appears (the rendering is remade)")
     func comingOfAge() async throws {
         let upstream = try await FixtureRegistry()

@@ -65,7 +65,7 @@ extension Engine {
     func versionFilter(_ route: Route, document: CacheEntry, provenance: MetadataDocument.Provenance) async throws -> (filter: VersionFilter, stamp: String)? {
         guard let policy, let name = route.package?.name else { return nil }
         let stamp = "policy=" + policy.stamp(ecosystem: route.ecosystem, name: name)
-        guard policy.ages(ecosystem: route.ecosystem), route.versionDates != nil || route.datesFrom?.versionDates != nil else {
+        guard policy.ages(ecosystem: route.ecosystem), route.datesVersions else {
             return (policy.versionFilter(ecosystem: route.ecosystem, name: name), stamp)
         }
         let memo = "\(route.key)\u{1}\(document.digest)\u{1}\(stamp)"
@@ -74,20 +74,19 @@ extension Engine {
             return (aged.filter, stamp + "@\(aged.asOf)")
         }
         // Recorded here too: a document stored before its versions could be.
-        let dates: [VersionDate]?
-        if let datesOf = route.versionDates {
-            dates = try await withMetadataMemory(document.size, factor: route.parseMemoryFactor) { () async throws -> [VersionDate]? in
-                guard let body = try await self.smallBlob(document) else { return nil }
-                return try datesOf(MetadataDocument(body, of: document, provenance: provenance))
-            }
-        } else if let source = route.datesFrom, let datesOf = source.versionDates {
-            dates = try await withMetadata(source) { try datesOf($0) }
+        let dates: (dates: [VersionDate], complete: Bool)?
+        if route.versionDates != nil || route.listedVersions != nil {
+            dates = try await ownDates(route, document: document, provenance: provenance)
+        } else if let source = route.datedBy.first {
+            dates = try await datesRead(from: source)
         } else {
             dates = nil
         }
         guard let dates else { return (policy.versionFilter(ecosystem: route.ecosystem, name: name), stamp) }
-        try await policy.recordVersions(ecosystem: route.ecosystem, name: name, dates)
-        let (filter, validUntil) = try await policy.agedVersionFilter(ecosystem: route.ecosystem, name: name, now: now)
+        try await policy.recordVersions(ecosystem: route.ecosystem, name: name, dates.dates)
+        var (filter, validUntil) = try await policy.agedVersionFilter(ecosystem: route.ecosystem, name: name, now: now)
+        // Versions that could not be dated this time are tried again a minute later.
+        if !dates.complete { validUntil = min(validUntil ?? .distantFuture, now + 60) }
         let asOf = Int64(now.timeIntervalSince1970)
         agedRenderings.set(memo, AgedRendering(asOf: asOf, validUntil: validUntil, filter: filter))
         return (filter, stamp + "@\(asOf)")

@@ -60,7 +60,7 @@ extension Engine {
             }
             return visible
         }
-        fitted.datesFrom = route.datesFrom.map(scoped)
+        fitted.datedBy = route.datedBy.map(scoped)
         return fitted
     }
 

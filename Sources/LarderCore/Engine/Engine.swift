@@ -95,7 +95,13 @@ public final class Engine: Sendable {
         let verdict: PolicyVerdict
         if package.version != nil, policy.ages(ecosystem: route.ecosystem) {
             do {
-                verdict = try await policy.admission(ecosystem: route.ecosystem, package: package)
+                var admitted = try await policy.admission(ecosystem: route.ecosystem, package: package)
+                if !admitted.isAllowed, let failure = try await dateUnseenVersion(route, package: package, policy: policy) {
+                    if case .refused(let reason) = admitted { admitted = .refused("\(reason) (reading its package's metadata failed: \(failure))") }
+                } else if !admitted.isAllowed {
+                    admitted = try await policy.admission(ecosystem: route.ecosystem, package: package)
+                }
+                verdict = admitted
             } catch {
                 throw (error as? LarderError) ?? LarderError(.storageFailed, "could not read the version history of \(package): \(error)")
             }

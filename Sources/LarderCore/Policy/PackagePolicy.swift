@@ -28,6 +28,8 @@ public protocol PackagePolicy: Sendable {
     /// Records the versions a stored document of `name` lists with their publish times (first
     /// sightings are kept; a package seen for the first time is aged by its upstream dates).
     func recordVersions(ecosystem: String, name: String, _ versions: [VersionDate]) async throws
+    /// The versions of `name` the history holds (seen listed, with or without a date).
+    func knownVersions(ecosystem: String, name: String) async throws -> Set<String>
     /// The versions metadata may list now, and when that changes next by age alone (a hidden
     /// version comes of age); nil when it does not.
     func agedVersionFilter(ecosystem: String, name: String, now: Date) async throws -> (filter: VersionFilter, validUntil: Date?)
@@ -43,6 +45,8 @@ extension PackagePolicy {
     public func admission(ecosystem: String, package: PackageRef) async throws -> PolicyVerdict { verdict(ecosystem: ecosystem, package: package) }
 
     public func recordVersions(ecosystem: String, name: String, _ versions: [VersionDate]) async throws {}
+
+    public func knownVersions(ecosystem: String, name: String) async throws -> Set<String> { [] }
 
     public func agedVersionFilter(ecosystem: String, name: String, now: Date) async throws -> (filter: VersionFilter, validUntil: Date?) {
         (versionFilter(ecosystem: ecosystem, name: name), nil)

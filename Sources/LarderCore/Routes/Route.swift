@@ -38,13 +38,20 @@ public struct Route: Sendable {
     /// For metadata: the versions of `package` the document lists with their publish times,
     /// for ecosystems whose metadata carries them (cooldowns age versions by them).
     public var versionDates: (@Sendable (MetadataDocument) throws -> [VersionDate])?
-    /// For metadata without dates of its own (npm's abbreviated documents): the route of the
-    /// document whose `versionDates` date this one's versions.
-    public var datesFrom: Route? {
-        get { datesSource.first }
-        set { datesSource = newValue.map { [$0] } ?? [] }
-    }
-    private var datesSource: [Route] = []
+    /// For metadata without dates of its own, and for artifacts: the documents that date the
+    /// route's versions, asked in order until the version is known (npm's abbreviated documents
+    /// and tarballs are dated by the full package document; a Go module's files by its version
+    /// list, then by the version's own `.info`). A cooldown reads them when it meets a version
+    /// it has not seen listed yet, so that a client fetching straight from a lockfile is not
+    /// refused for want of a date.
+    public var datedBy: [Route] = []
+    /// For metadata that lists versions without their dates (Go's version list): the versions
+    /// of `package` the document lists. With `versionDater`, a cooldown dates each version it
+    /// has not recorded yet from that version's own document.
+    public var listedVersions: (@Sendable (MetadataDocument) throws -> [String])?
+    /// For metadata with `listedVersions`: the route of the document that dates one version (its
+    /// `versionDates` give the date), or nil when the version cannot be dated that way.
+    public var versionDater: (@Sendable (String) -> Route?)?
     /// The content type of the answer; nil serves the type upstream gave.
     public var contentType: String?
     /// Upstream response headers (lower-case names) kept with the entry and sent with every

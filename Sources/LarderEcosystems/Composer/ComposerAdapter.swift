@@ -120,7 +120,7 @@ public struct ComposerAdapter: Ecosystem {
         }
         let dev = version.hasPrefix("dev-") || version.hasSuffix("-dev")
         let metadata = try metadataRoute(package, dev: dev, baseURL: "", engine: engine)
-        return Route(ecosystem: ecosystem, key: "composer/dists/\(package)/\(version)/\(file)", kind: .artifact, package: PackageRef(package, version: version), contentType: "application/octet-stream") {
+        var route = Route(ecosystem: ecosystem, key: "composer/dists/\(package)/\(version)/\(file)", kind: .artifact, package: PackageRef(package, version: version), contentType: "application/octet-stream") {
             let found = try await engine.withMetadata(metadata) { document -> (url: String, shasum: String?, upstream: String?)? in
                 let versions = try ComposerMetadata.versions(document.body, package: package)
                 guard let entry = versions.first(where: { $0["version"] as? String == version && ComposerMetadata.distFile($0) == file }),
@@ -136,5 +136,8 @@ public struct ComposerAdapter: Ecosystem {
             let shasum = found.shasum.flatMap { $0.isEmpty ? nil : Integrity(algorithm: .sha1, hex: $0.lowercased()) }
             return [Source(request: try upstream.request(url: url), integrity: shasum)]
         }
+        // composer install reads archives from composer.lock without the metadata: it dates them.
+        route.datedBy = [metadata]
+        return route
     }
 }

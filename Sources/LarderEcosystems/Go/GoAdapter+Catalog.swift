@@ -20,6 +20,9 @@ extension GoAdapter: PackageCatalog {
         return try release(try segments(of: package), version: version, engine: engine)
     }
 
+    /// Each version's `.info` dates it: cooldowns apply.
+    public var versionsCarryDates: Bool { true }
+
     /// npm-style ranges over Go's semantic versions (`>=v1.2.0 <v2`, `^1.4`, `1.x`); the `v` is
     /// optional.
     public func versionRange(_ text: String) throws -> VersionRange {

@@ -74,13 +74,20 @@ public struct GoAdapter: Ecosystem {
     }
 
     /// A metadata document of a module: `@v/list`, `@latest` or `@v/<version>.info`.
+    ///
+    /// Only a version's `.info` dates it, so a cooldown dates the list's versions from their
+    /// `.info` documents (once each, as they first appear), and a version's files are dated by
+    /// the list first, then by their own `.info` (pseudo-versions are never listed). A query
+    /// (`master.info`) is answered like `@latest`: the version it resolves to must be allowed.
     public func moduleRoute(_ segments: [String], file: String) throws -> Route {
         let upstreams = try configuredUpstreams()
         let module = try modulePath(segments)
         let path = "/\(module)/\(file)"
         let isList = file == "@v/list"
-        let version = file.hasPrefix("@v/") && file.hasSuffix(".info") ? String(file.dropFirst(3).dropLast(5)) : nil
-        var route = Route(ecosystem: ecosystem, key: "go/\(module)/\(file)", kind: .metadata, package: PackageRef("\(module)", version: version), contentType: isList ? "text/plain; charset=utf-8" : "application/json") {
+        let requested = file.hasPrefix("@v/") && file.hasSuffix(".info") ? GoModulePath.unescape(String(file.dropFirst(3).dropLast(5))) : nil
+        let version = requested.flatMap { GoDocuments.isCanonical($0) ? $0 : nil }
+        let name = GoModulePath.unescape(module)
+        var route = Route(ecosystem: ecosystem, key: "go/\(module)/\(file)", kind: .metadata, package: PackageRef(name, version: version), contentType: isList ? "text/plain; charset=utf-8" : "application/json") {
             upstreams.map { $0.source(path: path) }
         }
         route.validate = { body, _ in
@@ -88,11 +95,20 @@ public struct GoAdapter: Ecosystem {
         }
         if isList {
             route.filterVersions = { document in try GoDocuments.filteredVersions(document.body, allowed: document.versions) }
-        } else if file == "@latest" {
-            // go asks @latest only when the list has no release; one the rules refuse is not offered.
+            route.listedVersions = { document in try GoDocuments.versions(document.body) }
+            let adapter = self
+            route.versionDater = { listed in try? adapter.moduleRoute(segments, file: "@v/\(GoModulePath.escape(listed)).info") }
+            return route
+        }
+        route.versionDates = { document in [try GoDocuments.dated(document.body)] }
+        if version != nil {
+            // Dated by the list, then (a pseudo-version is never listed) by itself.
+            route.datedBy = [try moduleRoute(segments, file: "@v/list"), route]
+        } else {
+            // @latest, or a query: one the rules refuse is not offered.
             route.filterVersions = { document in
                 let latest = try GoDocuments.info(document.body)
-                guard document.versions.allows(latest) else { throw LarderError.notFound("\(module)@latest is \(latest), which the package rules refuse") }
+                guard document.versions.allows(latest) else { throw LarderError.notFound("\(name)@\(requested ?? "latest") is \(latest), which the package rules refuse") }
                 return document.body
             }
         }
@@ -107,7 +123,7 @@ public struct GoAdapter: Ecosystem {
         let ext = file == .zip ? "zip" : "mod"
         let path = "/\(module)/@v/\(version).\(ext)"
         let adapter = self
-        return Route(ecosystem: ecosystem, key: "go/\(module)/@v/\(version).\(ext)", kind: .artifact, package: PackageRef("\(module)", version: version), contentType: file == .zip ? "application/zip" : "text/plain; charset=utf-8") {
+        var route = Route(ecosystem: ecosystem, key: "go/\(module)/@v/\(version).\(ext)", kind: .artifact, package: PackageRef(GoModulePath.unescape(module), version: GoModulePath.unescape(version)), contentType: file == .zip ? "application/zip" : "text/plain; charset=utf-8") {
             upstreams.map { upstream in
                 let unescaped = GoModulePath.unescape(module)
                 let verifier = GoChecksumVerifier(file: file, module: unescaped, version: GoModulePath.unescape(version)) {
@@ -116,6 +132,9 @@ public struct GoAdapter: Ecosystem {
                 return Source(request: upstream.request(path: path), verifier: verifier)
             }
         }
+        // go reads .mod and .zip straight from go.mod and go.sum: dated like the version's .info.
+        route.datedBy = try moduleRoute(segments, file: "@v/\(version).info").datedBy
+        return route
     }
 
     /// The checksum database's records for a module version, asked of `upstream` only (a

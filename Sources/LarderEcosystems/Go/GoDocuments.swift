@@ -28,9 +28,22 @@ public enum GoDocuments {
 
     /// The `Version` of an `.info` or `@latest` answer.
     public static func info(_ body: ByteBuffer) throws(LarderError) -> String {
+        try dated(body).version
+    }
+
+    /// The `Version` of an `.info` or `@latest` answer with its `Time` (RFC 3339; nil when
+    /// missing or malformed: the version is then undated).
+    public static func dated(_ body: ByteBuffer) throws(LarderError) -> VersionDate {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any], let version = object["Version"] as? String, !version.isEmpty else {
             throw LarderError(.upstreamFailed, "the module proxy's answer is not a version's info (JSON with a Version)")
         }
-        return version
+        return VersionDate(version, published: (object["Time"] as? String).flatMap(RFC3339.date))
+    }
+
+    /// Whether `version` is a canonical module version (`v1.2.3`, a pre-release or
+    /// pseudo-version, `+incompatible`) rather than a query a proxy resolves (`master`, a
+    /// commit hash).
+    public static func isCanonical(_ version: String) -> Bool {
+        version.hasPrefix("v") && NpmSemver.Version(String(version.dropFirst())) != nil
     }
 }

@@ -107,7 +107,7 @@ public struct NpmAdapter: Ecosystem {
         route.validate = { body, _ in try Packument(body, source: "the answer").validate(name: name.description) }
         if abbreviated {
             // Abbreviated documents carry no publish times: the full document dates their versions.
-            route.datesFrom = try packumentRoute(name, abbreviated: false, baseURL: "")
+            route.datedBy = [try packumentRoute(name, abbreviated: false, baseURL: "")]
         } else {
             route.versionDates = { document in try Packument(document.body, source: document.sourceURL).versionDates() }
         }
@@ -147,7 +147,7 @@ public struct NpmAdapter: Ecosystem {
         let upstreams = try configuredUpstreams()
         let abbreviated = try packumentRoute(name, abbreviated: true, baseURL: "")
         let full = try packumentRoute(name, abbreviated: false, baseURL: "")
-        return Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact, package: PackageRef(name.description, version: name.version(ofTarball: filename)), contentType: "application/octet-stream") {
+        var route = Route(ecosystem: ecosystem, key: "npm/tarball/\(name)/\(filename)", kind: .artifact, package: PackageRef(name.description, version: name.version(ofTarball: filename)), contentType: "application/octet-stream") {
             var firstError: (any Error)?
             for route in [abbreviated, full] {
                 do {
@@ -161,5 +161,8 @@ public struct NpmAdapter: Ecosystem {
             }
             throw firstError!
         }
+        // npm ci reads tarballs straight from the lockfile: the full document dates them.
+        route.datedBy = [full]
+        return route
     }
 }

@@ -114,13 +114,16 @@ public struct PyPIAdapter: Ecosystem {
     public func fileRoute(project: String, filename: String, engine: Engine) throws -> Route {
         let upstreams = try configuredUpstreams()
         let pageRoute = try projectRoute(project, request: nil)
-        return Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, package: PackageRef(project, version: Self.version(of: filename.hasSuffix(".metadata") ? String(filename.dropLast(".metadata".count)) : filename)), contentType: Self.contentType(of: filename)) {
+        var route = Route(ecosystem: ecosystem, key: "pypi/files/\(project)/\(filename)", kind: .artifact, package: PackageRef(project, version: Self.version(of: filename.hasSuffix(".metadata") ? String(filename.dropLast(".metadata".count)) : filename)), contentType: Self.contentType(of: filename)) {
             guard let found = try await engine.artifactLink(pageRoute, named: filename) else {
                 throw LarderError.notFound("project '\(project)' has no file '\(filename)' upstream")
             }
             guard let upstream = upstreams.upstream(withID: found.upstream) else { return [] }
             return [Source(request: try upstream.request(url: found.link.url), integrity: found.link.integrity)]
         }
+        // Installers working from a lock (uv) fetch files without reading the page: it dates them.
+        route.datedBy = [pageRoute]
+        return route
     }
 
     static func parse(_ document: MetadataDocument, name: String) throws -> SimpleProject {

@@ -1,0 +1,101 @@
+import Foundation
+import LarderCore
+import LarderTesting
+import Testing
+
+/// Cooldowns in ecosystems whose versions are dated by other documents than the one that lists
+/// them: Go (each version's `.info`). Versions are dated once each, as they first appear, and a
+/// file asked straight from a lockfile is dated before it is judged.
+@Suite("Cooldown dates")
+struct CooldownDatesTests {
+    static let day: TimeInterval = 86_400
+
+    static func publishGo(_ upstream: FixtureRegistry, _ module: String, _ versions: [(String, Date?)]) {
+        for (version, published) in versions {
+            upstream.publishGoModule(module, version: version, goMod: "module \(module)\n", zip: PackageFile(filename: "\(version).zip", data: Data("zip \(version)".utf8)), published: published)
+        }
+    }
+
+    @Test("go: the list's versions are dated from their .info, each read once; a young one is left out of the list, refused, and not offered as @latest; a back-dated and an undated new version count from when they appeared")
+    func goList() async throws {
+        let upstream = try await FixtureRegistry()
+        let now = Date()
+        let module = "larder.test/Lib"
+        Self.publishGo(upstream, module, [("v1.0.0", now - 30 * Self.day), ("v1.1.0", now - 3_600)])
+        let larder = try await TestLarder {
+            try $0.setUpstream("go", upstream.url)
+            $0.engine.metadataTTL = .zero
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await larder.stopping(upstream) {
+            let list = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/list")
+            #expect(list.status == 200 && list.text == "v1.0.0\n", "\(list.text)")
+            #expect(upstream.requests(to: "/larder.test/!lib/@v/v1.0.0.info") == 1 && upstream.requests(to: "/larder.test/!lib/@v/v1.1.0.info") == 1)
+            let young = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.1.0.info")
+            #expect(young.status == 403 && young.text.contains("pkg:golang/larder.test/Lib@v1.1.0 is held back by the cooldown of 3d"), "\(young.text)")
+            let zip = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.1.0.zip")
+            #expect(zip.status == 403)
+            #expect(upstream.requests(to: "/larder.test/!lib/@v/v1.1.0.zip") == 0)
+            let latest = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@latest")
+            #expect(latest.status == 404 && latest.text.contains("v1.1.0"), "\(latest.text)")
+            #expect(try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.0.0.mod").text == "module \(module)\n")
+
+            // Asked again: the versions already dated are not read again.
+            _ = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/list")
+            #expect(upstream.requests(to: "/larder.test/!lib/@v/v1.0.0.info") == 1)
+
+            // Published after Larder first read the module, one dated 60 days back and one undated.
+            Self.publishGo(upstream, module, [("v1.2.0", now - 60 * Self.day), ("v1.3.0", nil)])
+            let later = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/list")
+            #expect(later.text == "v1.0.0\n", "\(later.text)")
+            let backdated = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.2.0.mod")
+            #expect(backdated.status == 403 && backdated.text.contains("appeared after Larder first read the package"), "\(backdated.text)")
+            let undated = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.3.0.mod")
+            #expect(undated.status == 403 && undated.text.contains("no publish time"), "\(undated.text)")
+        }
+    }
+
+    @Test("go on a cold cache: .mod and .zip asked straight from go.mod and go.sum are dated by the list first; a pseudo-version, never listed, by its own .info; an unreadable list leaves the version refused, saying why")
+    func goLockfile() async throws {
+        let upstream = try await FixtureRegistry()
+        let now = Date()
+        let module = "larder.test/lib"
+        let pseudo = "v0.0.0-20260101000000-abcdefabcdef"
+        Self.publishGo(upstream, module, [("v1.0.0", now - 30 * Self.day), ("v1.1.0", now - 3_600)])
+        let larder = try await TestLarder {
+            try $0.setUpstream("go", upstream.url)
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await larder.stopping {
+            let mod = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/lib/@v/v1.0.0.mod")
+            #expect(mod.status == 200, "\(mod.text)")
+            #expect(upstream.requests(to: "/larder.test/lib/@v/list") == 1)
+            #expect(try await RawHTTP.send(port: larder.port, target: "/go/larder.test/lib/@v/v1.1.0.zip").status == 403)
+        }
+
+        // A module whose first sighting is a pseudo-version (a module without tags lists nothing).
+        let other = try await FixtureRegistry()
+        Self.publishGo(other, "larder.test/untagged", [(pseudo, now - 30 * Self.day)])
+        other.set("/larder.test/untagged/@v/list", body: .init(), contentType: "text/plain")
+        let fresh = try await TestLarder {
+            try $0.setUpstream("go", other.url)
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await fresh.stopping(other) {
+            let mod = try await RawHTTP.send(port: fresh.port, target: "/go/larder.test/untagged/@v/\(pseudo).mod")
+            #expect(mod.status == 200, "\(mod.text)")
+            #expect(other.requests(to: "/larder.test/untagged/@v/\(pseudo).info") == 1)
+        }
+        await upstream.stop()
+
+        // Upstream gone: nothing can date the version, and the refusal says what failed.
+        let offline = try await TestLarder {
+            try $0.setUpstream("go", upstream.url)
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await offline.stopping {
+            let refused = try await RawHTTP.send(port: offline.port, target: "/go/larder.test/lib/@v/v1.0.0.mod")
+            #expect(refused.status == 403 && refused.text.contains("has not been seen") && refused.text.contains("reading its package's metadata failed"), "\(refused.text)")
+        }
+    }
+}
