@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import NIOCore
 
 /// One version of a package a fixture Composer repository serves.
@@ -9,12 +9,15 @@ public struct FixtureComposerVersion: Sendable {
     public var require: [String: String]
     /// The dist archive.
     public var archive: PackageFile
+    /// Its release time (`time`), if the metadata gives one.
+    public var time: Date?
 
     /// Describes a version.
-    public init(version: String, require: [String: String] = [:], archive: PackageFile) {
+    public init(version: String, require: [String: String] = [:], archive: PackageFile, time: Date? = nil) {
         self.version = version
         self.require = require
         self.archive = archive
+        self.time = time
     }
 }
 
@@ -38,12 +41,13 @@ extension FixtureRegistry {
         for version in versions {
             let path = "\(prefix)/dist/\(name)/\(version.version).zip"
             set(path, body: ByteBuffer(bytes: version.archive.data), contentType: "application/zip")
-            let full: [String: Any] = [
+            var full: [String: Any] = [
                 "name": name, "version": version.version, "version_normalized": version.version + ".0", "type": "library",
                 "description": "Larder test fixture", "license": ["MIT"], "autoload": ["psr-4": ["\(namespace)\\": "src/"]],
                 "require": version.require.isEmpty ? "__unset" : version.require,
                 "dist": ["type": "zip", "url": url + path, "reference": version.archive.sha1, "shasum": version.archive.sha1],
             ]
+            if let time = version.time { full["time"] = ISO8601DateFormatter().string(from: time) }
             // Minified: each entry only says what changed since the one before.
             var entry: [String: Any] = [:]
             for (key, value) in full where !NSDictionary(dictionary: [key: value]).isEqual(to: [key: previous[key] ?? NSNull()]) {

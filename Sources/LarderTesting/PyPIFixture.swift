@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import NIOCore
 
 /// How a fixture PyPI project page is written.
@@ -15,7 +15,8 @@ extension FixtureRegistry {
 
     /// Publishes a PyPI project: its files at `/files/<file>` (wheels with their PEP 658
     /// `.metadata`), its page at `/simple/<project>/`, and the project in `/simple/`.
-    public func publishPyPI(project: String, files: [PackageFile], format: SimplePageFormat = .html, requiresPython: String? = nil, yanked: Set<String> = []) {
+    /// `uploaded` gives files (by name) an `upload-time` (PEP 700, JSON pages only).
+    public func publishPyPI(project: String, files: [PackageFile], format: SimplePageFormat = .html, requiresPython: String? = nil, yanked: Set<String> = [], uploaded: [String: Date] = [:]) {
         for file in files {
             set("/files/\(file.filename)", body: ByteBuffer(bytes: file.data))
             if let metadata = file.coreMetadata { set("/files/\(file.filename).metadata", body: ByteBuffer(bytes: metadata), contentType: "text/plain") }
@@ -41,6 +42,7 @@ extension FixtureRegistry {
                 var entry: [String: Any] = ["filename": file.filename, "url": "\(url)/files/\(file.filename)", "hashes": ["sha256": file.sha256], "size": file.data.count]
                 if let requiresPython { entry["requires-python"] = requiresPython }
                 if yanked.contains(file.filename) { entry["yanked"] = "broken" }
+                if let time = uploaded[file.filename] { entry["upload-time"] = ISO8601DateFormatter().string(from: time) }
                 if let metadata = file.coreMetadata { entry["core-metadata"] = ["sha256": PackageFile(filename: "", data: metadata).sha256] }
                 return entry
             }

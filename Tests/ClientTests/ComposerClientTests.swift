@@ -1,6 +1,7 @@
 import Foundation
 import LarderCore
 import LarderMirror
+import LarderServer
 import LarderTesting
 import Testing
 
@@ -11,15 +12,16 @@ struct ComposerClientTests {
     /// `larder/app` 1.0.0 requiring `larder/lib` `^1.2`, of which 1.2.0 and 1.3.0 exist (minified
     /// metadata); the repository's metadata lives below `/repo` while `metadata-url` is
     /// host-relative, as Packagist writes it.
-    static func publish(_ upstream: FixtureRegistry) async throws -> [String: PackageFile] {
+    /// `published` gives `larder/lib`'s versions release times.
+    static func publish(_ upstream: FixtureRegistry, published: [String: Date] = [:]) async throws -> [String: PackageFile] {
         let lib12 = try await PackageBuilder.composerArchive(name: "larder/lib", version: "1.2.0")
         let lib13 = try await PackageBuilder.composerArchive(name: "larder/lib", version: "1.3.0")
         let app = try await PackageBuilder.composerArchive(name: "larder/app", version: "1.0.0", require: ["larder/lib": "^1.2"])
         upstream.publishComposerRoot(metadataURL: "/repo/p2/%package%.json")
         upstream.set("/repo/packages.json", upstream.resource("/packages.json")!)
         upstream.remove("/packages.json")
-        upstream.publishComposerPackage("larder/lib", versions: [.init(version: "1.2.0", archive: lib12), .init(version: "1.3.0", archive: lib13)], prefix: "/repo")
-        upstream.publishComposerPackage("larder/app", versions: [.init(version: "1.0.0", require: ["larder/lib": "^1.2"], archive: app)], prefix: "/repo")
+        upstream.publishComposerPackage("larder/lib", versions: [.init(version: "1.2.0", archive: lib12, time: published["1.2.0"]), .init(version: "1.3.0", archive: lib13, time: published["1.3.0"])], prefix: "/repo")
+        upstream.publishComposerPackage("larder/app", versions: [.init(version: "1.0.0", require: ["larder/lib": "^1.2"], archive: app, time: published.isEmpty ? nil : Date() - 60 * 86_400)], prefix: "/repo")
         return ["lib": lib13, "app": app]
     }
 
@@ -51,6 +53,24 @@ struct ComposerClientTests {
         let output = try await Shell.run(["php", "-r", "require 'vendor/autoload.php'; echo \\Larder\\App\\Package::NAME, ' ', \\Larder\\Lib\\Package::NAME;"], in: work, environment: environment, clean: true)
         #expect(output == expecting)
         return try String(contentsOfFile: work + "/composer.lock", encoding: .utf8)
+    }
+
+    @Test("composer with a 7-day cooldown: larder/app's ^1.2 resolves to the month-old larder/lib 1.2.0, not to 1.3.0 released yesterday; the lock then installs on a cold Larder, whose archives are dated by their metadata before they are judged")
+    func cooldown() async throws {
+        let upstream = try await FixtureRegistry()
+        _ = try await Self.publish(upstream, published: ["1.2.0": Date() - 30 * 86_400, "1.3.0": Date() - 86_400])
+        let settings: @Sendable (inout LarderConfiguration) throws -> Void = {
+            try $0.setUpstream("composer", upstream.url + "/repo")
+            $0.cooldown.ecosystems = ["composer": 7 * 86_400]
+        }
+        let larder = try await TestLarder(configure: settings)
+        let lock = try await Self.install(through: larder, expecting: "larder/app 1.0.0 larder/lib 1.2.0")
+        #expect(upstream.requests(to: "/repo/dist/larder/lib/1.3.0.zip") == 0)
+        await larder.stop()
+        let cold = try await TestLarder(configure: settings)
+        try await cold.stopping(upstream) {
+            try await Self.install(through: cold, lock: lock.replacingOccurrences(of: "127.0.0.1:\(larder.port)", with: "127.0.0.1:\(cold.port)"), expecting: "larder/app 1.0.0 larder/lib 1.2.0")
+        }
     }
 
     @Test("composer install through Larder: cold, warm (each archive fetched once) and with the upstream stopped")

@@ -1,5 +1,6 @@
 import Foundation
 import LarderCore
+import LarderServer
 import LarderTesting
 import Testing
 
@@ -80,6 +81,36 @@ struct PolicyClientTests {
             #expect(versions.trimmingCharacters(in: .whitespacesAndNewlines) == "1.2.0")
             #expect(upstream.requests(to: "/larder-lib/-/\(lib13.filename)") == 0)
             await #expect(throws: ShellError.self) { try await Shell.run(npm + ["larder-lib@1.3.0"], in: project, environment: env, clean: true, timeout: 120) }
+        }
+    }
+
+    @Test("pip with a 7-day cooldown: pip picks the month-old 1.0.0, not 1.1.0 uploaded an hour ago (PEP 700 upload-time); on a cold Larder a file asked by its URL, as installers working from a lock do, is dated by the project page first")
+    func pipCooldown() async throws {
+        let upstream = try await FixtureRegistry()
+        let old = PackageBuilder.wheel(name: "larder-dep", version: "1.0.0")
+        let young = PackageBuilder.wheel(name: "larder-dep", version: "1.1.0")
+        upstream.publishPyPI(project: "larder-dep", files: [old, young], format: .json, uploaded: [old.filename: Date() - 30 * 86_400, young.filename: Date() - 3_600])
+        let settings: @Sendable (inout LarderConfiguration) throws -> Void = {
+            try $0.setUpstream("pypi", upstream.pypiIndexURL)
+            $0.cooldown.ecosystems = ["pypi": 7 * 86_400]
+        }
+        let work = TestLarder.temporaryDirectory("pip-cooldown")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let env = PipClientTests.pipEnvironment(home: work)
+        let larder = try await TestLarder(configure: settings)
+        try await larder.stopping {
+            try await Shell.run(["python3", "-m", "pip", "download", "--no-cache-dir", "--index-url", "\(larder.url)/pypi/simple/", "-d", work + "/downloads", "larder-dep"], environment: env, clean: true)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/downloads") == [old.filename])
+            #expect(upstream.requests(to: "/files/\(young.filename)") == 0)
+        }
+        let cold = try await TestLarder(configure: settings)
+        try await cold.stopping(upstream) {
+            try FileManager.default.removeItem(atPath: work + "/downloads")
+            try await Shell.run(["python3", "-m", "pip", "download", "--no-cache-dir", "--no-deps", "-d", work + "/downloads", "\(cold.url)/pypi/files/larder-dep/\(old.filename)"], environment: env, clean: true)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: work + "/downloads") == [old.filename])
+            await #expect(throws: ShellError.self) {
+                try await Shell.run(["python3", "-m", "pip", "download", "--no-cache-dir", "--no-deps", "-d", work + "/young", "\(cold.url)/pypi/files/larder-dep/\(young.filename)"], environment: env, clean: true, timeout: 120)
+            }
         }
     }
 
