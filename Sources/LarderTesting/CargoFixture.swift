@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import LarderEcosystems
 import NIOCore
 
@@ -23,11 +23,13 @@ extension FixtureRegistry {
 
     /// Publishes one version of a crate: a line in its index file (every version so far) and
     /// the `.crate` where both kinds of `dl` find it. `dependencies` are name to requirement.
-    public func publishCrate(name: String, version: String, file: PackageFile, dependencies: [String: String] = [:], yanked: Bool = false) {
+    /// `published` is the line's `pubtime` (nil leaves it out, as on lines older than it).
+    public func publishCrate(name: String, version: String, file: PackageFile, dependencies: [String: String] = [:], yanked: Bool = false, published: Date? = nil) {
         let deps: [[String: Any]] = dependencies.sorted { $0.key < $1.key }.map {
             ["name": $0.key, "req": $0.value, "features": [], "optional": false, "default_features": true, "target": NSNull(), "kind": "normal"]
         }
-        let line: [String: Any] = ["name": name, "vers": version, "deps": deps, "cksum": file.sha256, "features": [:], "yanked": yanked]
+        var line: [String: Any] = ["name": name, "vers": version, "deps": deps, "cksum": file.sha256, "features": [:], "yanked": yanked]
+        if let published { line["pubtime"] = ISO8601DateFormatter().string(from: published) }
         let text = String(decoding: try! JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
         let path = "/" + CargoIndex.path(of: name)
         let lines = state.cargoIndex.withLock { index in

@@ -1,6 +1,7 @@
 import Foundation
 import LarderCore
 import LarderMirror
+import LarderServer
 import LarderTesting
 import Testing
 
@@ -50,6 +51,43 @@ struct CargoClientTests {
         let cached = try FileManager.default.subpathsOfDirectory(atPath: home + "/registry/cache").filter { $0.hasSuffix(".crate") }
         #expect(Set(cached.map { ($0 as NSString).lastPathComponent }) == ["larder-app-1.0.0.crate", "larder-lib-1.2.0.crate", "q-0.1.0.crate", "xyz-0.3.0.crate"])
         return work
+    }
+
+    /// `cargo fetch` of a project depending on `larder-lib` with `requirement`, in a fresh
+    /// `CARGO_HOME` whose crates-io is replaced by Larder; returns the Cargo.lock. With `lock`,
+    /// the project starts from that Cargo.lock.
+    static func lock(through larder: TestLarder, requirement: String, lock: String? = nil) async throws -> String {
+        let work = TestLarder.temporaryDirectory("cargo-lock")
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        try FileManager.default.createDirectory(atPath: work + "/project/src", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
+        try "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nlarder-lib = \"\(requirement)\"\n"
+            .write(toFile: work + "/project/Cargo.toml", atomically: true, encoding: .utf8)
+        try "fn main() {}\n".write(toFile: work + "/project/src/main.rs", atomically: true, encoding: .utf8)
+        if let lock { try lock.write(toFile: work + "/project/Cargo.lock", atomically: true, encoding: .utf8) }
+        try "[source.crates-io]\nreplace-with = \"larder\"\n\n[source.larder]\nregistry = \"sparse+\(larder.url)/cargo/\"\n"
+            .write(toFile: work + "/home/config.toml", atomically: true, encoding: .utf8)
+        try await Shell.run(["cargo", "fetch"], in: work + "/project", environment: PackageBuilder.cargoEnvironment(home: work + "/home"), clean: true, timeout: 180)
+        return try String(contentsOfFile: work + "/project/Cargo.lock", encoding: .utf8)
+    }
+
+    @Test("cargo with a 7-day cooldown: larder-lib 1 locks the month-old 1.2.0, not 1.3.0 published yesterday, and =1.3.0 fails to resolve")
+    func cooldown() async throws {
+        let upstream = try await FixtureRegistry()
+        upstream.publishCargoConfig(.plain)
+        for (version, age) in [("1.2.0", 30 * 86_400.0), ("1.3.0", 86_400.0)] {
+            upstream.publishCrate(name: "larder-lib", version: version, file: try await PackageBuilder.crate(name: "larder-lib", version: version), published: Date() - age)
+        }
+        let larder = try await TestLarder {
+            try $0.setUpstream("cargo", upstream.url)
+            $0.cooldown.ecosystems = ["cargo": 7 * 86_400]
+        }
+        try await larder.stopping(upstream) {
+            let locked = try await Self.lock(through: larder, requirement: "1")
+            #expect(locked.contains("name = \"larder-lib\"\nversion = \"1.2.0\""), "\(locked)")
+            await #expect(throws: ShellError.self) { _ = try await Self.lock(through: larder, requirement: "=1.3.0") }
+            #expect(upstream.requests(to: "/crates/larder-lib/1.3.0/download") == 0)
+        }
     }
 
     @Test("cargo fetch through Larder: cold, warm (each .crate fetched once) and with the upstream stopped")

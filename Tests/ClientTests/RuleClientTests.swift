@@ -74,19 +74,7 @@ struct RuleClientTests {
         let larder = try await TestLarder { try $0.setUpstream("cargo", upstream.url) }
         try await larder.stopping(upstream) {
             try await Self.block(larder, "pkg:cargo/larder-lib@1.3.0")
-            func lock(_ requirement: String) async throws -> String {
-                let work = TestLarder.temporaryDirectory("cargo-rules")
-                defer { try? FileManager.default.removeItem(atPath: work) }
-                try FileManager.default.createDirectory(atPath: work + "/project/src", withIntermediateDirectories: true)
-                try FileManager.default.createDirectory(atPath: work + "/home", withIntermediateDirectories: true)
-                try "[package]\nname = \"consumer\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\nlarder-lib = \"\(requirement)\"\n"
-                    .write(toFile: work + "/project/Cargo.toml", atomically: true, encoding: .utf8)
-                try "fn main() {}\n".write(toFile: work + "/project/src/main.rs", atomically: true, encoding: .utf8)
-                try "[source.crates-io]\nreplace-with = \"larder\"\n\n[source.larder]\nregistry = \"sparse+\(larder.url)/cargo/\"\n"
-                    .write(toFile: work + "/home/config.toml", atomically: true, encoding: .utf8)
-                try await Shell.run(["cargo", "fetch"], in: work + "/project", environment: PackageBuilder.cargoEnvironment(home: work + "/home"), clean: true, timeout: 180)
-                return try String(contentsOfFile: work + "/project/Cargo.lock", encoding: .utf8)
-            }
+            func lock(_ requirement: String) async throws -> String { try await CargoClientTests.lock(through: larder, requirement: requirement) }
             let locked = try await lock("1")
             #expect(locked.contains("name = \"larder-lib\"\nversion = \"1.2.0\""), "\(locked)")
             await #expect(throws: ShellError.self) { _ = try await lock("=1.3.0") }

@@ -4,7 +4,8 @@ import LarderTesting
 import Testing
 
 /// Cooldowns in ecosystems whose versions are dated by other documents than the one that lists
-/// them: Go (each version's `.info`). Versions are dated once each, as they first appear, and a
+/// them (Go: each version's `.info`), or that date only some (Cargo: `pubtime` on recent index
+/// lines). Versions are dated once each, as they first appear, and a
 /// file asked straight from a lockfile is dated before it is judged.
 @Suite("Cooldown dates")
 struct CooldownDatesTests {
@@ -96,6 +97,34 @@ struct CooldownDatesTests {
         try await offline.stopping {
             let refused = try await RawHTTP.send(port: offline.port, target: "/go/larder.test/lib/@v/v1.0.0.mod")
             #expect(refused.status == 403 && refused.text.contains("has not been seen") && refused.text.contains("reading its package's metadata failed"), "\(refused.text)")
+        }
+    }
+
+    @Test("cargo: index lines are dated by pubtime, an older line without one by the next dated line; a young version is left out of the index and refused; a crate asked from Cargo.lock on a cold cache is dated by the index first; a crate with no dated line is held back whole")
+    func cargo() async throws {
+        let upstream = try await FixtureRegistry()
+        upstream.publishCargoConfig(.plain)
+        let now = Date()
+        let crate = { (version: String) in PackageFile(filename: "larder-lib-\(version).crate", data: Data("crate \(version)".utf8)) }
+        upstream.publishCrate(name: "larder-lib", version: "1.0.0", file: crate("1.0.0"))
+        upstream.publishCrate(name: "larder-lib", version: "1.1.0", file: crate("1.1.0"), published: now - 30 * Self.day)
+        upstream.publishCrate(name: "larder-lib", version: "1.2.0", file: crate("1.2.0"), published: now - 3_600)
+        upstream.publishCrate(name: "old-lib", version: "0.1.0", file: PackageFile(filename: "old-lib-0.1.0.crate", data: Data("old".utf8)))
+        let larder = try await TestLarder {
+            try $0.setUpstream("cargo", upstream.url)
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await larder.stopping(upstream) {
+            let cold = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/larder-lib/1.0.0/download")
+            #expect(cold.status == 200 && cold.text == "crate 1.0.0", "\(cold.text)")
+            let index = try await RawHTTP.send(port: larder.port, target: "/cargo/la/rd/larder-lib")
+            let versions = index.text.split(separator: "\n").compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["vers"] as? String }
+            #expect(versions == ["1.0.0", "1.1.0"], "\(index.text)")
+            let young = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/larder-lib/1.2.0/download")
+            #expect(young.status == 403 && young.text.contains("held back by the cooldown of 3d"), "\(young.text)")
+            #expect(upstream.requests(to: "/crates/larder-lib/1.2.0/download") == 0)
+            let undated = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/old-lib/0.1.0/download")
+            #expect(undated.status == 403 && undated.text.contains("no publish time"), "\(undated.text)")
         }
     }
 }

@@ -18,6 +18,10 @@ extension CargoAdapter: PackageCatalog {
         }
     }
 
+    /// Index lines carry `pubtime` (lines written before registries began to say are dated by
+    /// the next line that does): cooldowns apply.
+    public var versionsCarryDates: Bool { true }
+
     /// Cargo's version requirements (`1.2`, `^1.2`, `~1.2.3`, `>=1, <2`, `1.*`): comma-separated
     /// comparators that must all hold, a bare version meaning a caret requirement.
     public func versionRange(_ text: String) throws -> VersionRange {

@@ -70,6 +70,7 @@ public struct CargoAdapter: Ecosystem {
         }
         route.validate = { body, _ in _ = try CargoIndex.entries(body, crate: crate) }
         route.filterVersions = { document in CargoIndex.filtered(document.body, allowed: document.versions) }
+        route.versionDates = { document in try CargoIndex.versionDates(document.body, crate: crate) }
         route.parseMemoryFactor = 4
         return route
     }
@@ -104,7 +105,7 @@ public struct CargoAdapter: Ecosystem {
         let upstreams = try configuredUpstreams()
         let crate = name.lowercased()
         let index = try indexRoute(crate)
-        return Route(ecosystem: ecosystem, key: "cargo/crate/\(crate)/\(version)", kind: .artifact, package: PackageRef(crate, version: version), contentType: "application/x-tar") {
+        var route = Route(ecosystem: ecosystem, key: "cargo/crate/\(crate)/\(version)", kind: .artifact, package: PackageRef(crate, version: version), contentType: "application/x-tar") {
             let (entries, upstreamID) = try await engine.withMetadata(index) { document in
                 (try CargoIndex.entries(document.body, crate: crate), document.entry.upstream)
             }
@@ -119,5 +120,8 @@ public struct CargoAdapter: Ecosystem {
             let url = CargoIndex.downloadURL(template: template, crate: entry.name, version: entry.vers, checksum: entry.cksum)
             return [Source(request: try upstream.request(url: url), integrity: integrity)]
         }
+        // cargo fetches what Cargo.lock names without reading the index: the index dates it.
+        route.datedBy = [index]
+        return route
     }
 }

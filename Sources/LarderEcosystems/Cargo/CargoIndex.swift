@@ -50,6 +50,22 @@ public enum CargoIndex {
         public var cksum: String
         /// Whether the version was yanked.
         public var yanked: Bool?
+        /// When it was published (RFC 3339), on lines written since registries began to say.
+        public var pubtime: String?
+    }
+
+    /// Each version of an index file with its publish time. A line without `pubtime` was
+    /// published before the next dated line (an index file grows in publishing order), so it
+    /// takes that line's time: its age is at least that. Lines after the last dated one stay
+    /// undated.
+    public static func versionDates(_ body: ByteBuffer, crate name: String) throws(LarderError) -> [VersionDate] {
+        var bound: Date?
+        var dates: [VersionDate] = []
+        for entry in try entries(body, crate: name).reversed() {
+            if let published = entry.pubtime.flatMap(RFC3339.date) { bound = min(bound ?? published, published) }
+            dates.append(VersionDate(entry.vers, published: entry.pubtime.flatMap(RFC3339.date) ?? bound))
+        }
+        return dates.reversed()
     }
 
     /// The entries of an index file for crate `name`. Every line must be a JSON object naming
