@@ -1,5 +1,5 @@
 import CompressNIO
-import Foundation
+public import Foundation
 import NIOCore
 
 extension FixtureRegistry {
@@ -8,9 +8,11 @@ extension FixtureRegistry {
     /// container's version list, `.nupkg` and `.nuspec`, and a registration index whose one page
     /// is not inlined (its leaves' `packageContent` point at the flat container). Registration
     /// documents are gzip with `Content-Encoding: gzip`, whatever the request asks, as nuget.org
-    /// serves them. Returns the packages by version.
+    /// serves them. Each version also has its standalone registration leaf, with `published`
+    /// from `published` (an `unlisted` version gets nuget.org's 1900 date instead; a version in
+    /// neither has none). Returns the packages by version.
     @discardableResult
-    public func publishNuGetPackage(id: String, versions: [String]) -> [String: PackageFile] {
+    public func publishNuGetPackage(id: String, versions: [String], published: [String: Date] = [:], unlisted: Set<String> = []) -> [String: PackageFile] {
         let lower = id.lowercased()
         let flat = url + "/v3-flatcontainer/"
         let registrations = url + "/v3/registration5-gz-semver2/"
@@ -32,10 +34,17 @@ extension FixtureRegistry {
             packages[version] = package
             set("/v3-flatcontainer/\(lower)/\(version)/\(lower).\(version).nupkg", body: ByteBuffer(bytes: package.data))
             set("/v3-flatcontainer/\(lower)/\(version)/\(lower).nuspec", body: ByteBuffer(string: nuspec), contentType: "application/xml")
-            leaves.append([
-                "@id": "\(registrations)\(lower)/\(version).json", "packageContent": "\(flat)\(lower)/\(version)/\(lower).\(version).nupkg",
-                "catalogEntry": ["id": id, "version": version, "listed": true, "dependencyGroups": [] as [Any]],
-            ])
+            let date = unlisted.contains(version) ? "1900-01-01T00:00:00+00:00" : published[version].map { ISO8601DateFormatter().string(from: $0) }
+            var entry: [String: Any] = ["id": id, "version": version, "listed": !unlisted.contains(version), "dependencyGroups": [] as [Any]]
+            entry["published"] = date
+            leaves.append(["@id": "\(registrations)\(lower)/\(version).json", "packageContent": "\(flat)\(lower)/\(version)/\(lower).\(version).nupkg", "catalogEntry": entry])
+            var leaf: [String: Any] = [
+                "@id": "\(registrations)\(lower)/\(version).json", "listed": !unlisted.contains(version), "registration": "\(registrations)\(lower)/index.json",
+                "packageContent": "\(flat)\(lower)/\(version)/\(lower).\(version).nupkg", "catalogEntry": "\(url)/v3/catalog0/data/\(lower).\(version).json",
+            ]
+            leaf["published"] = date
+            var plain = json(leaf)
+            set("/v3/registration5-gz-semver2/\(lower)/\(version).json", Resource(body: (try? plain.compress(with: .gzip())) ?? plain, contentType: "application/json", headers: [("Content-Encoding", "gzip")]))
         }
         let pageURL = "\(registrations)\(lower)/page/\(versions.first ?? "")/\(versions.last ?? "").json"
         let page: [String: Any] = ["@id": pageURL, "count": leaves.count, "items": leaves, "lower": versions.first ?? "", "upper": versions.last ?? ""]

@@ -5,7 +5,7 @@ import Testing
 
 /// Cooldowns in ecosystems whose versions are dated by other documents than the one that lists
 /// them (Go: each version's `.info`), or that date only some (Cargo: `pubtime` on recent index
-/// lines). Versions are dated once each, as they first appear, and a
+/// lines; NuGet: each version's registration leaf). Versions are dated once each, as they first appear, and a
 /// file asked straight from a lockfile is dated before it is judged.
 @Suite("Cooldown dates")
 struct CooldownDatesTests {
@@ -125,6 +125,30 @@ struct CooldownDatesTests {
             #expect(upstream.requests(to: "/crates/larder-lib/1.2.0/download") == 0)
             let undated = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/old-lib/0.1.0/download")
             #expect(undated.status == 403 && undated.text.contains("no publish time"), "\(undated.text)")
+        }
+    }
+
+    @Test("nuget: the flat container's versions are dated by their registration leaves; a young one is left out of the list and the registration page and refused; an unlisted one (dated 1900) counts as undated; a package asked from a lock file on a cold cache is dated by the list first")
+    func nuget() async throws {
+        let upstream = try await FixtureRegistry()
+        let now = Date()
+        upstream.publishNuGetPackage(id: "Larder.Lib", versions: ["1.0.0", "1.1.0", "1.2.0"], published: ["1.0.0": now - 30 * Self.day, "1.1.0": now - 3_600], unlisted: ["1.2.0"])
+        let larder = try await TestLarder {
+            try $0.setUpstream("nuget", upstream.url + "/v3/index.json")
+            $0.cooldown.defaultAge = 3 * Self.day
+        }
+        try await larder.stopping(upstream) {
+            let cold = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.lib/1.0.0/larder.lib.1.0.0.nupkg")
+            #expect(cold.status == 200, "\(cold.text) \(upstream.received.map(\.path))")
+            let list = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.lib/index.json")
+            #expect(try JSONSerialization.jsonObject(with: Data(list.text.utf8)) as? [String: [String]] == ["versions": ["1.0.0"]], "\(list.text)")
+            for version in ["1.1.0", "1.2.0"] {
+                let refused = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.lib/\(version)/larder.lib.\(version).nupkg")
+                #expect(refused.status == 403 && refused.text.contains("held back by the cooldown"), "\(refused.text)")
+            }
+            #expect(upstream.requests(to: "/v3-flatcontainer/larder.lib/1.1.0/larder.lib.1.1.0.nupkg") == 0)
+            let page = try await RawHTTP.send(port: larder.port, target: "/nuget/v3/registration/larder.lib/page/1.0.0/1.2.0.json", headers: [("Accept-Encoding", "identity")])
+            #expect(page.status == 200 && page.text.contains("\"1.0.0\"") && !page.text.contains("1.1.0.nupkg") && !page.text.contains("1.2.0.nupkg"), "\(page.text)")
         }
     }
 }

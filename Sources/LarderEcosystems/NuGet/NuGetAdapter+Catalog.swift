@@ -5,6 +5,9 @@ extension NuGetAdapter: PackageCatalog {
     /// The flat container names packages by their lower-cased id.
     public func routeName(of package: CatalogPackage) -> String { package.name.lowercased() }
 
+    /// Each version's registration leaf says when it was published: cooldowns apply.
+    public var versionsCarryDates: Bool { true }
+
     /// What a restore reads: the service index and the package's version list.
     public func metadataRoutes(for package: CatalogPackage, engine: Engine) throws -> [Route] {
         [try serviceIndexRoute(mountURL: ""), try versionsRoute(try Self.id(package.name.lowercased()), engine: engine)]

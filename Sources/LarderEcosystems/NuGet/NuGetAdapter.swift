@@ -110,36 +110,31 @@ public struct NuGetAdapter: Ecosystem {
         }
         route.validate = { body, _ in _ = try NuGetDocuments.versions(body) }
         route.filterVersions = { document in try NuGetDocuments.filteredVersions(document.body, allowed: document.versions) }
+        // The list carries no dates: each version's registration leaf says when it was published.
+        route.listedVersions = { document in try NuGetDocuments.versions(document.body) }
+        route.versionDater = { version in try? adapter.leafDatingRoute(id, version: version, engine: engine) }
         return route
     }
 
-    /// A `.nupkg`, kept once checked to be that package.
-    public func packageRoute(_ id: String, version: String, engine: Engine) throws -> Route {
+    /// A version's standalone registration leaf, read for its `published` time (stored under the
+    /// key clients' requests for the leaf use).
+    func leafDatingRoute(_ id: String, version: String, engine: Engine) throws -> Route {
         _ = try configuredUpstreams()
         let adapter = self
-        return Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).\(version).nupkg", kind: .artifact, package: PackageRef(id, version: version), contentType: "application/octet-stream") {
-            try await adapter.flatSources("\(id)/\(version)/\(id).\(version).nupkg", engine: engine, verifier: NupkgVerifier(id: id))
+        let path = [id, "\(version).json"].map(URLPath.encodeSegment).joined(separator: "/")
+        var route = Route(ecosystem: ecosystem, key: "nuget/registration/\(path)", kind: .metadata, package: PackageRef(id, version: version)) {
+            try await adapter.registrationFeeds(engine: engine).map { Source(request: try $0.upstream.request(url: $0.registrations + path)) }
         }
+        route.validate = { body, _ in try NuGetDocuments.validateJSON(body, what: "registration document") }
+        route.versionDates = { document in [VersionDate(version, published: try NuGetDocuments.leafPublished(document.body))] }
+        return route
     }
 
-    /// A version's `.nuspec`.
-    public func nuspecRoute(_ id: String, version: String, engine: Engine) throws -> Route {
-        _ = try configuredUpstreams()
-        let adapter = self
-        return Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).nuspec", kind: .artifact, package: PackageRef(id, version: version), contentType: "application/xml") {
-            try await adapter.flatSources("\(id)/\(version)/\(id).nuspec", engine: engine, verifier: NuspecVerifier())
-        }
-    }
-
-    /// A registration index, page or leaf, with the feed's URLs rewritten to Larder's.
-    func registrationRoute(_ id: String, rest: [String], mountURL: String, engine: Engine) async throws -> Route {
-        let upstreams = try configuredUpstreams()
-        guard rest.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.count <= 200 }), rest.last?.hasSuffix(".json") == true else {
-            throw LarderError.notFound("no registration document here: Larder serves /nuget/v3/registration/<id>/index.json and the pages and leaves it links")
-        }
+    /// The registration hive and flat container of each feed the requester may read.
+    func registrationFeeds(engine: Engine) async throws -> [(upstream: Upstream, registrations: String, flat: String)] {
         var feeds: [(upstream: Upstream, registrations: String, flat: String)] = []
         var firstError: (any Error)?
-        for upstream in upstreams where engine.mayRead(upstream, ecosystem: ecosystem) {
+        for upstream in try configuredUpstreams() where engine.mayRead(upstream, ecosystem: ecosystem) {
             do {
                 let resources = try await resources(of: upstream, engine: engine)
                 feeds.append((upstream, try NuGetDocuments.registrations(resources), try NuGetDocuments.flatContainer(resources)))
@@ -148,6 +143,39 @@ public struct NuGetAdapter: Ecosystem {
             }
         }
         if feeds.isEmpty, let firstError { throw firstError }
+        return feeds
+    }
+
+    /// A `.nupkg`, kept once checked to be that package.
+    public func packageRoute(_ id: String, version: String, engine: Engine) throws -> Route {
+        _ = try configuredUpstreams()
+        let adapter = self
+        var route = Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).\(version).nupkg", kind: .artifact, package: PackageRef(id, version: version), contentType: "application/octet-stream") {
+            try await adapter.flatSources("\(id)/\(version)/\(id).\(version).nupkg", engine: engine, verifier: NupkgVerifier(id: id))
+        }
+        // Restoring from a lock file fetches packages without their list: the list dates them.
+        route.datedBy = [try versionsRoute(id, engine: engine)]
+        return route
+    }
+
+    /// A version's `.nuspec`.
+    public func nuspecRoute(_ id: String, version: String, engine: Engine) throws -> Route {
+        _ = try configuredUpstreams()
+        let adapter = self
+        var route = Route(ecosystem: ecosystem, key: "nuget/flat/\(id)/\(version)/\(id).nuspec", kind: .artifact, package: PackageRef(id, version: version), contentType: "application/xml") {
+            try await adapter.flatSources("\(id)/\(version)/\(id).nuspec", engine: engine, verifier: NuspecVerifier())
+        }
+        route.datedBy = [try versionsRoute(id, engine: engine)]
+        return route
+    }
+
+    /// A registration index, page or leaf, with the feed's URLs rewritten to Larder's.
+    func registrationRoute(_ id: String, rest: [String], mountURL: String, engine: Engine) async throws -> Route {
+        let upstreams = try configuredUpstreams()
+        guard rest.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.count <= 200 }), rest.last?.hasSuffix(".json") == true else {
+            throw LarderError.notFound("no registration document here: Larder serves /nuget/v3/registration/<id>/index.json and the pages and leaves it links")
+        }
+        let feeds = try await registrationFeeds(engine: engine)
         let path = ([id] + rest).map(URLPath.encodeSegment).joined(separator: "/")
         let bases = Dictionary(feeds.map { ($0.upstream.id, [($0.registrations, "\(mountURL)/v3/registration/"), ($0.flat, "\(mountURL)/v3-flatcontainer/")]) }, uniquingKeysWith: { a, _ in a })
         // An index or a page lists the package's versions; a leaf (`<version>.json`) is one.
@@ -159,6 +187,8 @@ public struct NuGetAdapter: Ecosystem {
             try feeds.map { Source(request: try $0.upstream.request(url: $0.registrations + path)) }
         }
         route.validate = { body, _ in try NuGetDocuments.validateJSON(body, what: "registration document") }
+        // Dated like the flat container's list, whose versions each leaf dates.
+        route.datedBy = [try versionsRoute(id, engine: engine)]
         return route
     }
 }

@@ -1,5 +1,5 @@
 import CompressNIO
-import Foundation
+public import Foundation
 public import LarderCore
 public import NIOCore
 import NIOFoundationCompat
@@ -53,6 +53,15 @@ public enum NuGetDocuments {
             throw LarderError(.upstreamFailed, "the feed's version list is not a flat container index (a JSON object with versions)")
         }
         return versions
+    }
+
+    /// When a standalone registration leaf says its version was published; nil when it does
+    /// not say, and for an unlisted version (nuget.org then writes a date in 1900, which is no
+    /// publish time).
+    public static func leafPublished(_ body: ByteBuffer) throws(LarderError) -> Date? {
+        guard let object = json(try inflated(body)) else { throw LarderError(.upstreamFailed, "the feed's registration leaf is not a JSON object") }
+        guard let text = object["published"] as? String, let date = RFC3339.date(text), date > Date(timeIntervalSince1970: -2_208_988_800) else { return nil }
+        return date
     }
 
     /// The flat container index listing only the versions `allowed` lets through.
