@@ -2,6 +2,7 @@ import Foundation
 import LarderCore
 @testable import LarderServer
 import LarderTesting
+import NIOCore
 import Testing
 
 /// Restricted upstreams (`readers`): what a private upstream serves reaches only the tokens it
@@ -167,6 +168,32 @@ struct PrivateUpstreamTests {
             let fellThrough = try await RawHTTP.send(port: fallback.port, target: "/npm/left-pad/-/left-pad-1.3.0.tgz")
             #expect(fellThrough.status == 200 && fellThrough.text == "a tarball", "\(fellThrough.status) \(fellThrough.text)")
             await fallback.stop()
+        }
+    }
+
+    @Test("a silent private upstream (it accepts and never answers) is not replaced by the next one either: the stored document is served stale after the revalidation deadline, and a package not yet stored fails once the read times out, the public upstream not asked")
+    func silentPrivateUpstream() async throws {
+        let (privateRegistry, publicRegistry) = try await Self.registries()
+        let larder = try await TestLarder {
+            $0.upstreams["npm"] = try Upstream.privateThenPublic("npm", privateURL: privateRegistry.url, publicURL: publicRegistry.url, readers: ["ci"])
+            $0.engine.metadataTTL = .zero
+            $0.engine.revalidationDeadline = .milliseconds(300)
+            $0.timeouts.read = .milliseconds(800)
+        }
+        let gate = FixtureGate()
+        try await larder.stopping(privateRegistry, publicRegistry) {
+            defer { gate.open() }
+            let ci = Self.bearer(try await larder.makeToken(.read, name: "ci"))
+            #expect(try await RawHTTP.send(port: larder.port, target: "/npm/corp-tool", headers: ci).text.contains("1.0.0"))
+            for path in ["/corp-tool", "/left-pad"] {
+                privateRegistry.set(path, FixtureRegistry.Resource(body: ByteBuffer(string: "{}"), contentType: "application/json", fault: .gate(gate)))
+            }
+            let stale = try await RawHTTP.send(port: larder.port, target: "/npm/corp-tool", headers: ci)
+            #expect(stale.status == 200 && stale.text.contains("1.0.0") && !stale.text.contains("9.9.9"), "\(stale.text)")
+            #expect(stale.headers["x-larder-cache"] == "STALE")
+            let refused = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad", headers: ci)
+            #expect(refused.status >= 500 && refused.text.contains("not asked in its place"), "\(refused.status) \(refused.text)")
+            #expect(publicRegistry.requests(to: "/left-pad") == 0 && publicRegistry.requests(to: "/corp-tool") == 0)
         }
     }
 
