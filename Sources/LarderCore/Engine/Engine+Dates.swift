@@ -81,12 +81,11 @@ extension Engine {
 
     /// Dates `package`'s version from `route`'s `datedBy` documents, in order, until the
     /// history knows it: a client fetching straight from a lockfile asks for a version before
-    /// (or without) reading the metadata that lists it. Returns what went wrong reading them
-    /// when the version is still unknown.
-    func dateUnseenVersion(_ route: Route, package: PackageRef, policy: any PackagePolicy) async throws -> String? {
+    /// (or without) reading the metadata that lists it.
+    func dateUnseenVersion(_ route: Route, package: PackageRef, policy: any PackagePolicy) async throws -> VersionDating {
         guard let version = package.version, !route.datedBy.isEmpty,
             try await !policy.knownVersions(ecosystem: route.ecosystem, name: package.name).contains(version)
-        else { return nil }
+        else { return .alreadyKnown }
         var failure: String?
         for source in route.datedBy {
             do {
@@ -96,10 +95,20 @@ extension Engine {
             } catch {
                 failure = failure ?? ((error as? LarderError)?.message ?? "\(error)")
             }
-            if try await policy.knownVersions(ecosystem: route.ecosystem, name: package.name).contains(version) { return nil }
+            if try await policy.knownVersions(ecosystem: route.ecosystem, name: package.name).contains(version) { return .dated }
         }
-        return failure
+        return failure.map(VersionDating.failed) ?? .dated
     }
+}
+
+/// What dating a version a cooldown had not seen came to.
+enum VersionDating {
+    /// The history knew it already (or there was nothing to read): the verdict stands.
+    case alreadyKnown
+    /// Its package's documents were read (and it may be known now): ask again.
+    case dated
+    /// Reading them failed, saying this; it is still unknown.
+    case failed(String)
 }
 
 extension Route {

@@ -96,10 +96,12 @@ public final class Engine: Sendable {
         if package.version != nil, policy.ages(ecosystem: route.ecosystem) {
             do {
                 var admitted = try await policy.admission(ecosystem: route.ecosystem, package: package)
-                if !admitted.isAllowed, let failure = try await dateUnseenVersion(route, package: package, policy: policy) {
-                    if case .refused(let reason) = admitted { admitted = .refused("\(reason) (reading its package's metadata failed: \(failure))") }
-                } else if !admitted.isAllowed {
-                    admitted = try await policy.admission(ecosystem: route.ecosystem, package: package)
+                if case .refused(let reason) = admitted {
+                    switch try await dateUnseenVersion(route, package: package, policy: policy) {
+                    case .alreadyKnown: break
+                    case .dated: admitted = try await policy.admission(ecosystem: route.ecosystem, package: package)
+                    case .failed(let failure): admitted = .refused("\(reason) (reading its package's metadata failed: \(failure))")
+                    }
                 }
                 verdict = admitted
             } catch {
