@@ -23,17 +23,12 @@ struct CooldownDatesTests {
         let now = Date()
         let module = "larder.test/Lib"
         Self.publishGo(upstream, module, [("v1.0.0", now - 30 * Self.day), ("v1.1.0", now - 3_600)])
-        let larder = try await TestLarder {
-            try $0.setUpstream("go", upstream.url)
-            $0.engine.metadataTTL = .zero
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let larder = try await CooldownTests.cooling("go", upstream.url, expiring: true)
         try await larder.stopping(upstream) {
             let list = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/list")
             #expect(list.status == 200 && list.text == "v1.0.0\n", "\(list.text)")
             #expect(upstream.requests(to: "/larder.test/!lib/@v/v1.0.0.info") == 1 && upstream.requests(to: "/larder.test/!lib/@v/v1.1.0.info") == 1)
-            let young = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.1.0.info")
-            #expect(young.status == 403 && young.text.contains("pkg:golang/larder.test/Lib@v1.1.0 is held back by the cooldown of 3d"), "\(young.text)")
+            try await CooldownTests.expectRefused(larder, "/go/larder.test/!lib/@v/v1.1.0.info", saying: "pkg:golang/larder.test/Lib@v1.1.0 is held back by the cooldown of 3d")
             let zip = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.1.0.zip")
             #expect(zip.status == 403)
             #expect(upstream.requests(to: "/larder.test/!lib/@v/v1.1.0.zip") == 0)
@@ -49,10 +44,8 @@ struct CooldownDatesTests {
             Self.publishGo(upstream, module, [("v1.2.0", now - 60 * Self.day), ("v1.3.0", nil)])
             let later = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/list")
             #expect(later.text == "v1.0.0\n", "\(later.text)")
-            let backdated = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.2.0.mod")
-            #expect(backdated.status == 403 && backdated.text.contains("appeared after Larder first read the package"), "\(backdated.text)")
-            let undated = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/!lib/@v/v1.3.0.mod")
-            #expect(undated.status == 403 && undated.text.contains("no publish time"), "\(undated.text)")
+            try await CooldownTests.expectRefused(larder, "/go/larder.test/!lib/@v/v1.2.0.mod", saying: "appeared after Larder first read the package")
+            try await CooldownTests.expectRefused(larder, "/go/larder.test/!lib/@v/v1.3.0.mod", saying: "no publish time")
         }
     }
 
@@ -63,10 +56,7 @@ struct CooldownDatesTests {
         let module = "larder.test/lib"
         let pseudo = "v0.0.0-20260101000000-abcdefabcdef"
         Self.publishGo(upstream, module, [("v1.0.0", now - 30 * Self.day), ("v1.1.0", now - 3_600)])
-        let larder = try await TestLarder {
-            try $0.setUpstream("go", upstream.url)
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let larder = try await CooldownTests.cooling("go", upstream.url)
         try await larder.stopping {
             let mod = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/lib/@v/v1.0.0.mod")
             #expect(mod.status == 200, "\(mod.text)")
@@ -78,10 +68,7 @@ struct CooldownDatesTests {
         let other = try await FixtureRegistry()
         Self.publishGo(other, "larder.test/untagged", [(pseudo, now - 30 * Self.day)])
         other.set("/larder.test/untagged/@v/list", body: .init(), contentType: "text/plain")
-        let fresh = try await TestLarder {
-            try $0.setUpstream("go", other.url)
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let fresh = try await CooldownTests.cooling("go", other.url)
         try await fresh.stopping(other) {
             let mod = try await RawHTTP.send(port: fresh.port, target: "/go/larder.test/untagged/@v/\(pseudo).mod")
             #expect(mod.status == 200, "\(mod.text)")
@@ -90,10 +77,7 @@ struct CooldownDatesTests {
         await upstream.stop()
 
         // Upstream gone: nothing can date the version, and the refusal says what failed.
-        let offline = try await TestLarder {
-            try $0.setUpstream("go", upstream.url)
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let offline = try await CooldownTests.cooling("go", upstream.url)
         try await offline.stopping {
             let refused = try await RawHTTP.send(port: offline.port, target: "/go/larder.test/lib/@v/v1.0.0.mod")
             #expect(refused.status == 403 && refused.text.contains("has not been seen") && refused.text.contains("reading its package's metadata failed"), "\(refused.text)")
@@ -110,21 +94,16 @@ struct CooldownDatesTests {
         upstream.publishCrate(name: "larder-lib", version: "1.1.0", file: crate("1.1.0"), published: now - 30 * Self.day)
         upstream.publishCrate(name: "larder-lib", version: "1.2.0", file: crate("1.2.0"), published: now - 3_600)
         upstream.publishCrate(name: "old-lib", version: "0.1.0", file: PackageFile(filename: "old-lib-0.1.0.crate", data: Data("old".utf8)))
-        let larder = try await TestLarder {
-            try $0.setUpstream("cargo", upstream.url)
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let larder = try await CooldownTests.cooling("cargo", upstream.url)
         try await larder.stopping(upstream) {
             let cold = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/larder-lib/1.0.0/download")
             #expect(cold.status == 200 && cold.text == "crate 1.0.0", "\(cold.text)")
             let index = try await RawHTTP.send(port: larder.port, target: "/cargo/la/rd/larder-lib")
             let versions = index.text.split(separator: "\n").compactMap { line in (try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["vers"] as? String }
             #expect(versions == ["1.0.0", "1.1.0"], "\(index.text)")
-            let young = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/larder-lib/1.2.0/download")
-            #expect(young.status == 403 && young.text.contains("held back by the cooldown of 3d"), "\(young.text)")
+            try await CooldownTests.expectRefused(larder, "/cargo/api/v1/crates/larder-lib/1.2.0/download", saying: "held back by the cooldown of 3d")
             #expect(upstream.requests(to: "/crates/larder-lib/1.2.0/download") == 0)
-            let undated = try await RawHTTP.send(port: larder.port, target: "/cargo/api/v1/crates/old-lib/0.1.0/download")
-            #expect(undated.status == 403 && undated.text.contains("no publish time"), "\(undated.text)")
+            try await CooldownTests.expectRefused(larder, "/cargo/api/v1/crates/old-lib/0.1.0/download", saying: "no publish time")
         }
     }
 
@@ -133,18 +112,14 @@ struct CooldownDatesTests {
         let upstream = try await FixtureRegistry()
         let now = Date()
         upstream.publishNuGetPackage(id: "Larder.Lib", versions: ["1.0.0", "1.1.0", "1.2.0"], published: ["1.0.0": now - 30 * Self.day, "1.1.0": now - 3_600], unlisted: ["1.2.0"])
-        let larder = try await TestLarder {
-            try $0.setUpstream("nuget", upstream.url + "/v3/index.json")
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let larder = try await CooldownTests.cooling("nuget", upstream.url + "/v3/index.json")
         try await larder.stopping(upstream) {
             let cold = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.lib/1.0.0/larder.lib.1.0.0.nupkg")
             #expect(cold.status == 200, "\(cold.text) \(upstream.received.map(\.path))")
             let list = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.lib/index.json")
             #expect(try JSONSerialization.jsonObject(with: Data(list.text.utf8)) as? [String: [String]] == ["versions": ["1.0.0"]], "\(list.text)")
             for version in ["1.1.0", "1.2.0"] {
-                let refused = try await RawHTTP.send(port: larder.port, target: "/nuget/v3-flatcontainer/larder.lib/\(version)/larder.lib.\(version).nupkg")
-                #expect(refused.status == 403 && refused.text.contains("held back by the cooldown"), "\(refused.text)")
+                try await CooldownTests.expectRefused(larder, "/nuget/v3-flatcontainer/larder.lib/\(version)/larder.lib.\(version).nupkg", saying: "held back by the cooldown")
             }
             #expect(upstream.requests(to: "/v3-flatcontainer/larder.lib/1.1.0/larder.lib.1.1.0.nupkg") == 0)
             let page = try await RawHTTP.send(port: larder.port, target: "/nuget/v3/registration/larder.lib/page/1.0.0/1.2.0.json", headers: [("Accept-Encoding", "identity")])

@@ -15,6 +15,22 @@ struct CooldownTests {
 
     static func file(_ version: String) -> PackageFile { PackageFile(filename: "left-pad-\(version).tgz", data: Data("tarball \(version)".utf8)) }
 
+    /// Larder in front of `url` for `ecosystem`, with a 3-day cooldown (and metadata that
+    /// expires at once, with `expiring`).
+    static func cooling(_ ecosystem: String, _ url: String, expiring: Bool = false) async throws -> TestLarder {
+        try await TestLarder {
+            try $0.setUpstream(ecosystem, url)
+            if expiring { $0.engine.metadataTTL = .zero }
+            $0.cooldown.defaultAge = 3 * day
+        }
+    }
+
+    /// Expects `target` to be refused with 403 and an answer that says `reason`.
+    static func expectRefused(_ larder: TestLarder, _ target: String, saying reason: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let answer = try await RawHTTP.send(port: larder.port, target: target)
+        #expect(answer.status == 403 && answer.text.contains(reason), "\(answer.status) \(answer.text)", sourceLocation: sourceLocation)
+    }
+
     @Test("npm: a version younger than the cooldown is hidden (latest moves back) and refused with the date it comes of age; a back-dated release and an undated one count from when Larder first saw them; an exemption lets one through")
     func npmCooldown() async throws {
         let upstream = try await FixtureRegistry()
@@ -59,17 +75,12 @@ struct CooldownTests {
         let now = Date()
         upstream.publishNpm(name: "left-pad", versions: [("1.0.0", Self.file("1.0.0"), [:]), ("1.1.0", Self.file("1.1.0"), [:])],
                             published: ["1.0.0": now - 30 * Self.day, "1.1.0": now - 3_600])
-        let larder = try await TestLarder {
-            try $0.setUpstream("npm", upstream.url)
-            $0.cooldown.defaultAge = 3 * Self.day
-        }
+        let larder = try await Self.cooling("npm", upstream.url)
         try await larder.stopping(upstream) {
             let old = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.0.0.tgz")
             #expect(old.status == 200 && old.text == "tarball 1.0.0", "\(old.text)")
-            let young = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-1.1.0.tgz")
-            #expect(young.status == 403 && young.text.contains("held back by the cooldown of 3d"), "\(young.text)")
-            let unknown = try await RawHTTP.send(port: larder.port, target: "/npm/left-pad/-/left-pad-9.9.9.tgz")
-            #expect(unknown.status == 403 && unknown.text.contains("has not been seen"), "\(unknown.text)")
+            try await Self.expectRefused(larder, "/npm/left-pad/-/left-pad-1.1.0.tgz", saying: "held back by the cooldown of 3d")
+            try await Self.expectRefused(larder, "/npm/left-pad/-/left-pad-9.9.9.tgz", saying: "has not been seen")
         }
     }
 
