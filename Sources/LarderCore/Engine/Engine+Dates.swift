@@ -14,18 +14,11 @@ extension Engine {
     /// route dates nothing or the document's blob vanished.
     func ownDates(_ route: Route, document: CacheEntry, provenance: MetadataDocument.Provenance) async throws -> (dates: [VersionDate], complete: Bool)? {
         if let datesOf = route.versionDates {
-            let dates = try await withMetadataMemory(document.size, factor: route.parseMemoryFactor) { () async throws -> [VersionDate]? in
-                guard let body = try await self.smallBlob(document) else { return nil }
-                return try datesOf(MetadataDocument(body, of: document, provenance: provenance))
-            }
-            return dates.map { ($0, true) }
+            return try await readStored(route, entry: document, provenance: provenance, datesOf).map { ($0, true) }
         }
-        guard let listOf = route.listedVersions, let dater = route.versionDater, let name = route.package?.name, let policy else { return nil }
-        let listed = try await withMetadataMemory(document.size, factor: route.parseMemoryFactor) { () async throws -> [String]? in
-            guard let body = try await self.smallBlob(document) else { return nil }
-            return try listOf(MetadataDocument(body, of: document, provenance: provenance))
-        }
-        guard let listed else { return nil }
+        guard let listOf = route.listedVersions, let dater = route.versionDater, let name = route.package?.name, let policy,
+            let listed = try await readStored(route, entry: document, provenance: provenance, listOf)
+        else { return nil }
         let known = try await policy.knownVersions(ecosystem: route.ecosystem, name: name)
         var unknown: [String] = []
         var seen = Set<String>()

@@ -11,14 +11,20 @@ extension Engine {
         let route = scoped(route)
         for _ in 0..<2 {
             let (entry, provenance) = try await metadataEntry(route)
-            let result: T? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
-                // A missing or damaged blob has been dropped or quarantined: fetch it again.
-                guard let document = try await smallBlob(entry) else { return nil }
-                return try body(MetadataDocument(document, of: entry, provenance: provenance))
-            }
-            if let result { return result }
+            // A missing or damaged blob has been dropped or quarantined: fetch it again.
+            if let result = try await readStored(route, entry: entry, provenance: provenance, body) { return result }
         }
         throw LarderError(.storageFailed, "the stored document for \(route.key) keeps vanishing")
+    }
+
+    /// `parse` run on `route`'s stored document `entry`, holding the share of the metadata
+    /// memory budget that needs; nil when the blob is missing or damaged (it has been dropped or
+    /// quarantined, and the caller fetches the document again).
+    func readStored<T>(_ route: Route, entry: CacheEntry, provenance: MetadataDocument.Provenance, _ parse: (MetadataDocument) throws -> T) async throws -> T? {
+        try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
+            guard let body = try await smallBlob(entry) else { return nil }
+            return try parse(MetadataDocument(body, of: entry, provenance: provenance))
+        }
     }
 
     /// Makes sure `route`'s document is stored and fresh, fetching or revalidating it as needed,
@@ -222,11 +228,7 @@ extension Engine {
             case .absent: return nil
             case .notRecorded: break
             }
-            let links: [ArtifactLink]? = try await withMetadataMemory(entry.size, factor: route.parseMemoryFactor) {
-                guard let body = try await smallBlob(entry) else { return nil }
-                return try extract(MetadataDocument(body, of: entry, provenance: provenance))
-            }
-            guard let links else { continue }
+            guard let links = try await readStored(route, entry: entry, provenance: provenance, extract) else { continue }
             try await index.recordLinks(links, documentKey: route.key, digest: entry.digest)
             return links.first { $0.name == name }.map { ($0, entry.upstream) }
         }

@@ -32,9 +32,8 @@ extension Engine {
         var key = Self.renderingPrefix(route.key) + document.digest + "\u{1}" + presenter.variant
         if let versions { key += "\u{1}" + versions.stamp }
         let plain = try await renderOnce(key, documentKey: route.key, document: document, algorithms: algorithms) {
-            try await self.withMetadataMemory(document.size, factor: route.parseMemoryFactor) {
-                guard let body = try await self.smallBlob(document) else { return nil }
-                var source = MetadataDocument(body, of: document, provenance: provenance)
+            try await self.readStored(route, entry: document, provenance: provenance) { stored in
+                var source = stored
                 if let versions { source.versions = versions.filter }
                 let made = try presenter.render(source)
                 return (made.body, made.contentType, [:])
