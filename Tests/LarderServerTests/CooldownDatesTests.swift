@@ -1,6 +1,7 @@
 import Foundation
 import LarderCore
 import LarderTesting
+import NIOCore
 import Testing
 
 /// Cooldowns in ecosystems whose versions are dated by other documents than the one that lists
@@ -46,6 +47,28 @@ struct CooldownDatesTests {
             #expect(later.text == "v1.0.0\n", "\(later.text)")
             try await CooldownTests.expectRefused(larder, "/go/larder.test/!lib/@v/v1.2.0.mod", saying: "appeared after Larder first read the package")
             try await CooldownTests.expectRefused(larder, "/go/larder.test/!lib/@v/v1.3.0.mod", saying: "no publish time")
+        }
+    }
+
+    @Test("go: a listed version whose .info is not an info document, or never comes, stays undated and hidden; the list is still answered, once the silent .info times out")
+    func goLyingAndSilentInfo() async throws {
+        let upstream = try await FixtureRegistry()
+        let module = "larder.test/lib"
+        Self.publishGo(upstream, module, [("v1.0.0", Date() - 30 * Self.day), ("v1.1.0", Date() - 30 * Self.day), ("v1.2.0", Date() - 30 * Self.day)])
+        upstream.set("/larder.test/lib/@v/v1.1.0.info", body: ByteBuffer(string: "<html>sign in</html>"), contentType: "text/html")
+        let gate = FixtureGate()
+        upstream.set("/larder.test/lib/@v/v1.2.0.info", FixtureRegistry.Resource(body: ByteBuffer(string: "{}"), contentType: "application/json", fault: .gate(gate)))
+        let larder = try await TestLarder {
+            try $0.setUpstream("go", upstream.url)
+            $0.cooldown.defaultAge = 3 * Self.day
+            $0.timeouts.read = .milliseconds(800)
+        }
+        try await larder.stopping(upstream) {
+            defer { gate.open() }
+            let list = try await RawHTTP.send(port: larder.port, target: "/go/larder.test/lib/@v/list")
+            #expect(list.status == 200 && list.text == "v1.0.0\n", "\(list.text)")
+            #expect(gate.arrived == 1)
+            try await CooldownTests.expectRefused(larder, "/go/larder.test/lib/@v/v1.1.0.mod", saying: "has not been seen")
         }
     }
 
