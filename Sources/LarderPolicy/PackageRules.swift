@@ -22,6 +22,8 @@ public final class PackageRules: PackagePolicy {
     private struct Snapshot: Sendable {
         var generation: Int64 = -1
         var byPackage: [String: [Compiled]] = [:]
+        /// The numbers of the rules on each ecosystem's packages, joined: `stamp(ecosystem:)`.
+        var ruleIDs: [String: String] = [:]
     }
 
     private let snapshot = Mutex(Snapshot())
@@ -68,7 +70,8 @@ public final class PackageRules: PackagePolicy {
         for rule in rules {
             byPackage[Self.key(rule.ecosystem, rule.name), default: []].append(Compiled(rule: rule, covers: covering(rule)))
         }
-        snapshot.withLock { $0 = Snapshot(generation: generation, byPackage: byPackage) }
+        let ruleIDs = Dictionary(grouping: rules, by: \.ecosystem).mapValues { $0.map(\.id).sorted().map(String.init).joined(separator: ",") }
+        snapshot.withLock { $0 = Snapshot(generation: generation, byPackage: byPackage, ruleIDs: ruleIDs) }
     }
 
     /// Reloads from `store` if its generation moved; returns whether it did.
@@ -208,6 +211,12 @@ public final class PackageRules: PackagePolicy {
         let rules = snapshot.withLock { $0.byPackage[Self.key(ecosystem, name)] } ?? []
         // Notes do not change verdicts: the rules' numbers (a change removes or adds one) do.
         return mode.rawValue + ":" + rules.map { String($0.rule.id) }.joined(separator: ",")
+    }
+
+    public func stamp(ecosystem: String) -> String? {
+        let ids = snapshot.withLock { $0.ruleIDs[ecosystem] }
+        guard ids != nil || mode == .declaredOnly else { return nil }
+        return mode.rawValue + ":" + (ids ?? "")
     }
 
     // MARK: Rules

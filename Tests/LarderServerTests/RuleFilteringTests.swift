@@ -95,20 +95,27 @@ struct RuleFilteringTests {
         }
     }
 
-    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download; the version's lines leave the gem's info file, whose ETag is the MD5 of what is served; the tag leaves the tag list")
+    @Test("RubyGems and OCI: a blocked gem version (platform gems too) and an image tag are refused on download; the version's lines leave the gem's info file, whose ETag is the MD5 of what is served, and the global versions file (served as it is while no rule names a gem); the tag leaves the tag list")
     func downloadsRefused() async throws {
         let upstream = try await FixtureRegistry()
         RubyGemsServerTests.publish(upstream)
         let older = "1.0.0 |checksum:\(String(repeating: "a", count: 64))\n"
         let info = "---\n\(older)2.0.0 |checksum:\(RubyGemsServerTests.gem.sha256),ruby:>= 2.7\n2.0.0-x86_64-linux |checksum:\(RubyGemsServerTests.platformGem.sha256)\n"
         upstream.set("/info/rack-ish", body: ByteBuffer(string: info), contentType: "text/plain")
+        let md5 = String(repeating: "b", count: 32)
+        let versions = "created_at: 2026-11-01T00:00:00Z\n---\nother 2.0.0 \(md5)\nrack-ish 1.0.0,2.0.0,2.0.0-x86_64-linux \(md5)\nrack-ish -2.0.0 \(md5)\n"
+        upstream.set("/versions", body: ByteBuffer(string: versions), contentType: "text/plain")
         upstream.publishOCIImage("team/app", layers: [(Data("layer".utf8), "sha256:" + String(repeating: "1", count: 64))], tags: ["1.0", "2.0"])
         let larder = try await TestLarder {
             try $0.setUpstream("rubygems", upstream.url)
             try $0.setUpstream("oci", upstream.url)
         }
         try await larder.stopping(upstream) {
+            #expect(try await RawHTTP.send(port: larder.port, target: "/gem/versions").text == versions)
             try await Self.block(larder, "pkg:gem/rack-ish@2.0.0")
+            let cut = try await RawHTTP.send(port: larder.port, target: "/gem/versions")
+            #expect(cut.status == 200 && cut.text == "created_at: 2026-11-01T00:00:00Z\n---\nother 2.0.0 \(md5)\nrack-ish 1.0.0 \(md5)\n", "\(cut.text)")
+            #expect(cut.headers["etag"] == "\"\(Insecure.MD5.hash(data: cut.body).hexDigest)\"")
             try await Self.block(larder, "pkg:oci/app@2.0?repository_url=\(upstream.url.replacingOccurrences(of: "http://", with: ""))/team/app")
             for file in [RubyGemsServerTests.gem, RubyGemsServerTests.platformGem] {
                 let refused = try await RawHTTP.send(port: larder.port, target: "/gem/gems/\(file.filename)")
@@ -125,6 +132,24 @@ struct RuleFilteringTests {
             #expect(try await RawHTTP.send(port: larder.port, target: "/v2/team/app/manifests/1.0", headers: [accept]).status == 200)
             let tags = try await RawHTTP.send(port: larder.port, target: "/v2/team/app/tags/list")
             #expect((try JSONSerialization.jsonObject(with: tags.body) as? [String: Any])?["tags"] as? [String] == ["1.0"], "\(tags.text)")
+        }
+    }
+
+    @Test("RubyGems in declared-only mode: the global versions file lists only the declared gems' declared versions")
+    func declaredOnlyVersionsFile() async throws {
+        let upstream = try await FixtureRegistry()
+        let md5 = String(repeating: "c", count: 32)
+        upstream.set("/versions", body: ByteBuffer(string: "created_at: 2026-11-01T00:00:00Z\n---\nother 2.0.0 \(md5)\nrack-ish 1.0.0,2.0.0 \(md5)\n"), contentType: "text/plain")
+        let larder = try await TestLarder {
+            try $0.setUpstream("rubygems", upstream.url)
+            $0.mode = .declaredOnly
+        }
+        try await larder.stopping(upstream) {
+            let writer = try await larder.makeToken(.write, name: "platform-team")
+            let declared = try await PackageRuleTests.post(larder, "/api/declarations", #"{"purl": "pkg:gem/rack-ish@1.0.0", "note": "used by the API, OPS-9"}"#, token: writer)
+            try #require(declared.status == 201, "\(declared.text)")
+            let listed = try await RawHTTP.send(port: larder.port, target: "/gem/versions")
+            #expect(listed.text == "created_at: 2026-11-01T00:00:00Z\n---\nrack-ish 1.0.0 \(md5)\n", "\(listed.text)")
         }
     }
 

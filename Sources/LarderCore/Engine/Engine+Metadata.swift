@@ -269,13 +269,21 @@ extension Engine {
         for (name, value) in entry.headers { headers.append((name, value)) }
         headers += route.headers
 
-        let versions = try await versionFilter(route, document: entry, provenance: provenance)
+        var versions = try await versionFilter(route, document: entry, provenance: provenance)
         var presenter = route.presenter
+        let contentType = route.contentType
         if presenter == nil, let filterVersions = route.filterVersions, let versions, !versions.filter.allowsEverything {
             // Served as stored unless the package rules hide versions: then cut like a rendering.
-            let contentType = route.contentType
             presenter = MetadataPresenter(variant: "filtered") { document in
                 Presentation(body: try filterVersions(document), contentType: contentType ?? document.contentType ?? "application/octet-stream")
+            }
+        } else if presenter == nil, route.package == nil, let filterPackages = route.filterPackages, let policy, let stamp = policy.stamp(ecosystem: route.ecosystem) {
+            // A document of many packages, cut once per rule set on the ecosystem.
+            let ecosystem = route.ecosystem
+            versions = (.everything, "policy=" + stamp)
+            presenter = MetadataPresenter(variant: "filtered") { document in
+                let body = try filterPackages(document) { policy.versionFilter(ecosystem: ecosystem, name: $0) }
+                return Presentation(body: body, contentType: contentType ?? document.contentType ?? "application/octet-stream")
             }
         }
         /// `served` as it is stored, tagged by its own digest (`etagAlgorithm`'s where set).

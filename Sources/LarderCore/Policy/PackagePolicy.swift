@@ -12,6 +12,10 @@ public protocol PackagePolicy: Sendable {
     /// A text that changes whenever verdicts on `name`'s versions may change (a rule added or
     /// removed): renderings that filter by the policy are kept per stamp.
     func stamp(ecosystem: String, name: String) -> String
+    /// A text that changes whenever a verdict on any package of `ecosystem` may change (cooldowns
+    /// aside); nil when every package of the ecosystem is allowed, so that documents listing many
+    /// packages are served as they are.
+    func stamp(ecosystem: String) -> String?
     /// A number that changes whenever any verdict may change: answers the server keeps for
     /// repeated hits are dropped when it moves.
     var generation: Int64 { get }

@@ -35,6 +35,11 @@ public struct Route: Sendable {
     /// `versions` filter refuses. When the package rules hide some of the package's versions
     /// the engine serves this cut instead, made once per document and rule set like a rendering.
     public var filterVersions: (@Sendable (MetadataDocument) throws -> ByteBuffer)?
+    /// For metadata listing many packages' versions (RubyGems' global `versions` file): the
+    /// document without the versions the package rules refuse, given each package's filter
+    /// (by name). When rules touch the ecosystem the engine serves this cut, made once per
+    /// document and rule set. Cooldowns do not apply to such documents.
+    public var filterPackages: (@Sendable (MetadataDocument, _ versions: @Sendable (String) -> VersionFilter) throws -> ByteBuffer)?
     /// For metadata: the versions of `package` the document lists with their publish times,
     /// for ecosystems whose metadata carries them (cooldowns age versions by them).
     public var versionDates: (@Sendable (MetadataDocument) throws -> [VersionDate])?

@@ -68,6 +68,37 @@ public enum CompactIndex {
         return ByteBuffer(string: kept.joined(separator: "\n"))
     }
 
+    /// A `versions` file without the versions the package rules refuse: each line's list loses
+    /// them (a yanked `-1.2.0` and every platform of the version alike), and a line left with
+    /// none goes. The header and each line's `info` checksum stay as they are (Bundler then
+    /// reads the gem's `info` again, which Larder filters the same way).
+    public static func filteredVersionsFile(_ body: ByteBuffer, versions: (String) -> VersionFilter) -> ByteBuffer {
+        let text = String(decoding: body.readableBytesView, as: UTF8.self)
+        var kept: [Substring] = []
+        var past = false
+        var filters: [Substring: VersionFilter] = [:]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            defer { if line == "---" { past = true } }
+            let fields = line.split(separator: " ")
+            guard past, fields.count == 3 else {
+                kept.append(line)
+                continue
+            }
+            let allowed = filters[fields[0]] ?? versions(String(fields[0]))
+            filters[fields[0]] = allowed
+            if allowed.allowsEverything {
+                kept.append(line)
+                continue
+            }
+            let listed = fields[1].split(separator: ",").filter { entry in
+                let field = entry.hasPrefix("-") ? entry.dropFirst() : entry
+                return allowed.allows(String(field.split(separator: "-", maxSplits: 1).first ?? field))
+            }
+            if !listed.isEmpty { kept.append("\(fields[0]) \(listed.joined(separator: ",")) \(fields[2])") }
+        }
+        return ByteBuffer(string: kept.joined(separator: "\n"))
+    }
+
     /// Checks a `versions` file: `created_at: …`, `---`, then `<name> <versions> <md5>` lines.
     public static func validateVersions(_ body: ByteBuffer) throws(LarderError) {
         let head = String(decoding: body.readableBytesView.prefix(4096), as: UTF8.self)

@@ -73,8 +73,10 @@ public struct RubyGemsAdapter: Ecosystem {
             upstreams.map { $0.source(path: "/versions") }
         }
         route.validate = { body, _ in try CompactIndex.validateVersions(body) }
+        route.filterPackages = { document, versions in CompactIndex.filteredVersionsFile(document.body, versions: versions) }
         route.etagAlgorithm = .md5
-        route.parseMemoryFactor = 2
+        // The cut holds the document as text, its lines and the result.
+        route.parseMemoryFactor = 4
         return route
     }
 
